@@ -1,0 +1,3 @@
+module github.com/supervisorgo/supervisor
+
+go 1.26.8
