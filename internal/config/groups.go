@@ -333,6 +333,10 @@ func (l *loader) fcgiGroup(s *ini.Section, intKey func(sec, key, def string) (in
 		Section: s.Name, File: s.File, Line: s.Line, Socket: sock}, nil
 }
 
+// MaxNumprocs bounds numprocs (the reference has no bound, and would take
+// hours to build a billion process configurations).
+const MaxNumprocs = 100000
+
 // processes is ServerOptions.processes_from_section: the processes of one
 // program-like section, for group. Keys read before the per-process loop do
 // not know process_num; the loop's keys do, and each key read in the loop
@@ -423,6 +427,9 @@ func (l *loader) processes(section, group string, kind GroupKind) ([]*Process, e
 	nameRaw := l.getRaw(section, "process_name", "%(program_name)s")
 	if nameRaw.s, err = processOrGroupName(nameRaw.s); err != nil {
 		return nil, l.keyErr(section, "process_name", nameRaw, err)
+	}
+	if numprocs > MaxNumprocs {
+		return nil, l.keyErr(section, "numprocs", value{key: l.f.Get(section, "numprocs")}, fmt.Errorf("%d processes is more than %d", numprocs, MaxNumprocs))
 	}
 	if numprocs > 1 && !strings.Contains(nameRaw.s, "%(process_num)") {
 		return nil, l.keyErr(section, "process_name", nameRaw, fmt.Errorf("%%(process_num) must be present within process_name when numprocs > 1"))

@@ -180,19 +180,23 @@ func signalNumber(s string) (syscall.Signal, error) {
 	return 0, fmt.Errorf("unknown signal number %s", pyQuote(s))
 }
 
-// SignalName returns the conventional name of a signal number ("TERM").
+// SignalName returns a signal's name as supervisor.options.signame does
+// ("SIGTERM"; "signal 35" for a number without a name).
 func SignalName(sig syscall.Signal) string {
-	best := ""
+	switch sig {
+	case 6:
+		return "SIGABRT"
+	case 17:
+		return "SIGCHLD"
+	case 29:
+		return "SIGPOLL"
+	}
 	for name, num := range signals {
-		if num != int(sig) || strings.HasPrefix(name, "SIG_") {
-			continue
-		}
-		// Prefer the POSIX names over their Linux aliases.
-		if best == "" || name == "SIGABRT" || name == "SIGCHLD" || name == "SIGIO" {
-			best = name
+		if num == int(sig) && !strings.HasPrefix(name, "SIG_") {
+			return name
 		}
 	}
-	return strings.TrimPrefix(best, "SIG")
+	return fmt.Sprintf("signal %d", int(sig))
 }
 
 // listOfStrings is datatypes.list_of_strings.

@@ -97,7 +97,7 @@ func Expand(s string, vars Vars) (string, error) {
 		}
 		for ; i < len(r) && r[i] >= '0' && r[i] <= '9'; i++ {
 			sp.width = sp.width*10 + int(r[i]-'0')
-			if sp.width > 1<<20 {
+			if sp.width > maxWidth {
 				return "", &FormatError{"width too big"}
 			}
 		}
@@ -106,7 +106,7 @@ func Expand(s string, vars Vars) (string, error) {
 			sp.prec = 0
 			for i++; i < len(r) && r[i] >= '0' && r[i] <= '9'; i++ {
 				sp.prec = sp.prec*10 + int(r[i]-'0')
-				if sp.prec > 1<<20 {
+				if sp.prec > maxWidth {
 					return "", &FormatError{"precision too big"}
 				}
 			}
@@ -125,6 +125,10 @@ func Expand(s string, vars Vars) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// maxWidth bounds the width and precision of a conversion, so that a small
+// file cannot expand into a huge value.
+const maxWidth = 10000
 
 type spec struct {
 	flags string
