@@ -106,7 +106,6 @@ func TestPumpIsExact(t *testing.T) {
 	}
 }
 
-
 func TestPumpReturnsOnClose(t *testing.T) {
 	pr, pw, err := os.Pipe()
 	if err != nil {
