@@ -56,7 +56,7 @@ func LoadCtl(path string, opts Options) (*Ctl, error) {
 	if v.s != "" {
 		ctl.HistoryFile = l.normalizePath(v.s)
 	}
-	plugins, err := l.pluginSections("ctlplugin:", CtlFactoryKey, nil)
+	plugins, err := l.pluginSections("ctlplugin:", CtlFactoryKey, opts.CtlFactory)
 	if err != nil {
 		return nil, err
 	}

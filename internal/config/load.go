@@ -53,6 +53,9 @@ type Options struct {
 	// Factory reports whether an rpcinterface factory name is known; a
 	// section naming an unknown one is refused. nil accepts every name.
 	Factory func(name string) bool
+	// CtlFactory reports whether a [ctlplugin:x] factory name is known to
+	// supervisorctl; nil accepts every name.
+	CtlFactory func(name string) bool
 	// ResultHandler reports whether an event listener result_handler is
 	// known. nil accepts only supervisor.dispatchers:default_handler.
 	ResultHandler func(name string) bool
@@ -420,19 +423,28 @@ func pyTempDir(env map[string]string, cwd string) string {
 // pluginSections is Options.get_plugins: every section whose name starts
 // with prefix names a factory under factoryKey; its other keys (and the
 // [DEFAULT] keys) are the factory's configuration.
-func (l *loader) pluginSections(prefix, factoryKey string, vars ini.Vars) ([]RPCInterface, error) {
+func (l *loader) pluginSections(prefix, factoryKey string, known func(string) bool) ([]RPCInterface, error) {
 	var out []RPCInterface
 	for _, s := range l.f.Sections() {
 		if !strings.HasPrefix(s.Name, prefix) {
 			continue
 		}
 		name := strings.SplitN(s.Name, ":", 2)[1]
-		fv, err := l.get(s.Name, factoryKey, "\x00", vars)
+		fv, err := l.get(s.Name, factoryKey, "\x00", nil)
 		if err != nil {
 			return nil, err
 		}
 		if fv.s == "\x00" {
 			return nil, l.errAt(s.Name, nil, fmt.Sprintf("section [%s] does not specify a %s", s.Name, factoryKey))
+		}
+		if known != nil && !known(NormalizeFactory(fv.s)) {
+			return nil, l.keyErr(s.Name, factoryKey, fv, fmt.Errorf("%s cannot be resolved within [%s]", fv.s, s.Name))
+		}
+		// Our exec factory's values may use %(here)s (its command
+		// usually does); for the reference's factories only ENV names.
+		var vars ini.Vars
+		if fv.s == ExecFactory {
+			vars = ini.Vars{"here": l.here}
 		}
 		ri := RPCInterface{Name: name, Factory: fv.s, File: s.File, Line: s.Line}
 		for _, k := range l.f.Options(s.Name) {
@@ -453,18 +465,26 @@ func (l *loader) pluginSections(prefix, factoryKey string, vars ini.Vars) ([]RPC
 // FactoryKey is the key of an [rpcinterface:x] section naming its factory.
 const FactoryKey = "supervisor.rpcinterface_factory"
 
-// rpcInterfaces reads the [rpcinterface:x] sections. Unlike the reference,
-// %(here)s is available in their values: the exec factory's command needs it.
+// NormalizeFactory returns a factory name as a registry knows it: a Python
+// entry point "module : attr" loses the spaces around its parts, as
+// pkg_resources.EntryPoint.parse does.
+func NormalizeFactory(spec string) string {
+	mod, attr, ok := strings.Cut(spec, ":")
+	if !ok {
+		return ini.TrimSpace(spec)
+	}
+	return ini.TrimSpace(mod) + ":" + ini.TrimSpace(attr)
+}
+
+// ExecFactory is the factory that runs a plugin program
+// (exec-plugin-protocol.md).
+const ExecFactory = "exec"
+
+// rpcInterfaces reads the [rpcinterface:x] sections.
 func (l *loader) rpcInterfaces() error {
-	ris, err := l.pluginSections("rpcinterface:", FactoryKey, ini.Vars{"here": l.here})
+	ris, err := l.pluginSections("rpcinterface:", FactoryKey, l.opts.Factory)
 	if err != nil {
 		return err
-	}
-	for _, ri := range ris {
-		if l.opts.Factory != nil && !l.opts.Factory(ri.Factory) {
-			k := l.f.Get("rpcinterface:"+ri.Name, FactoryKey)
-			return l.errAt("rpcinterface:"+ri.Name, k, fmt.Sprintf("%s cannot be resolved within [rpcinterface:%s]", ri.Factory, ri.Name))
-		}
 	}
 	l.cfg.RPCInterfaces = ris
 	return nil
