@@ -1,0 +1,121 @@
+package mainlog
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// OutputMessage returns the message with which supervisord copies a chunk
+// of a child's output into the main log at DEBG
+// (POutputDispatcher._log: '%(name)r %(channel)s output:\n%(data)s'):
+//
+//	'web' stdout output:
+//	<data>
+//
+// name is the process name, quoted as Python's repr quotes a str; channel
+// is "stdout" or "stderr"; data is the chunk as read from the pipe, after
+// strip_ansi. Data that is not valid UTF-8 (for instance a character split
+// between two reads) is replaced by "Undecodable: " and Python's repr of
+// the bytes (b'...'). The data's own trailing newline is kept, so the log
+// usually shows an empty line after it, as the reference's does. The
+// reference logs this only when loglevel is debug or lower.
+func OutputMessage(name, channel string, data []byte) string {
+	var b strings.Builder
+	b.Grow(len(name) + len(channel) + len(data) + 16)
+	b.WriteString(pyReprStr(name))
+	b.WriteByte(' ')
+	b.WriteString(channel)
+	b.WriteString(" output:\n")
+	if utf8.Valid(data) {
+		b.Write(data)
+	} else {
+		b.WriteString("Undecodable: ")
+		b.WriteString(pyReprBytes(data))
+	}
+	return b.String()
+}
+
+// pyQuoteChar chooses the quote Python's repr uses: ' unless the text holds
+// a ' and no ".
+func pyQuoteChar(hasSingle, hasDouble bool) byte {
+	if hasSingle && !hasDouble {
+		return '"'
+	}
+	return '\''
+}
+
+// pyReprStr is Python 3's repr of a str (unicode_repr): printable
+// characters as they are, \\, the quote, \t \n \r, then \xhh, \uhhhh or
+// \Uhhhhhhhh for the rest. Bytes that are not UTF-8, which a Python str
+// cannot hold, are written \xhh.
+func pyReprStr(s string) string {
+	q := pyQuoteChar(strings.IndexByte(s, '\'') >= 0, strings.IndexByte(s, '"') >= 0)
+	b := []byte{q}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = appendHex(b, `\x`, uint32(s[i]), 2)
+			i++
+			continue
+		}
+		i += size
+		switch {
+		case r == rune(q) || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r < ' ' || r == 0x7f:
+			b = appendHex(b, `\x`, uint32(r), 2)
+		case r < 0x7f:
+			b = append(b, byte(r))
+		case unicode.IsPrint(r): // str.isprintable: not Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs but space
+			b = utf8.AppendRune(b, r)
+		case r <= 0xff:
+			b = appendHex(b, `\x`, uint32(r), 2)
+		case r <= 0xffff:
+			b = appendHex(b, `\u`, uint32(r), 4)
+		default:
+			b = appendHex(b, `\U`, uint32(r), 8)
+		}
+	}
+	return string(append(b, q))
+}
+
+// pyReprBytes is Python 3's repr of bytes: b'...' with \\, the quote,
+// \t \n \r, printable ASCII as it is and \xhh for everything else.
+func pyReprBytes(p []byte) string {
+	q := pyQuoteChar(strings.IndexByte(string(p), '\'') >= 0, strings.IndexByte(string(p), '"') >= 0)
+	b := []byte{'b', q}
+	for _, c := range p {
+		switch {
+		case c == q || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\t':
+			b = append(b, `\t`...)
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '\r':
+			b = append(b, `\r`...)
+		case c < ' ' || c >= 0x7f:
+			b = appendHex(b, `\x`, uint32(c), 2)
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(append(b, q))
+}
+
+func appendHex(b []byte, prefix string, v uint32, width int) []byte {
+	b = append(b, prefix...)
+	h := strconv.FormatUint(uint64(v), 16)
+	for range width - len(h) {
+		b = append(b, '0')
+	}
+	return append(b, h...)
+}
