@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"log/syslog"
@@ -25,6 +24,7 @@ import (
 	"syscall"
 
 	"github.com/supervisorgo/supervisor/internal/logfile"
+	"github.com/supervisorgo/supervisor/internal/mainlog"
 )
 
 // Options describe one output channel of one process.
@@ -93,20 +93,12 @@ func (s *Sink) Write(data []byte) (int, error) {
 		}
 	}
 	if s.debug {
-		s.opts.MainLog.Debug(fmt.Sprintf("'%s' %s output:\n%s", s.opts.Process, s.opts.Channel, text(data)),
-			"program", s.opts.Process)
+		s.opts.MainLog.Debug(mainlog.OutputMessage(s.opts.Process, s.opts.Channel, data), "program", s.opts.Process)
 	}
 	if s.opts.OnData != nil {
 		s.opts.OnData(data)
 	}
 	return n, err
-}
-
-func text(data []byte) string {
-	if s := string(data); strings.ToValidUTF8(s, "\uFFFD") == s {
-		return s
-	}
-	return fmt.Sprintf("Undecodable: %q", data)
 }
 
 // Reopen reopens the log file (SIGUSR2).

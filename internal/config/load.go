@@ -191,12 +191,12 @@ func (l *loader) includes() error {
 		names := pyGlob(pattern, l.cwd)
 		if len(names) == 0 {
 			l.cfg.Warnings = append(l.cfg.Warnings, Warning{File: k.File, Line: k.Line,
-				Msg: fmt.Sprintf("No file matches via include %q", pattern)})
+				Msg: `No file matches via include "` + pattern + `"`})
 			continue
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			l.cfg.Infos = append(l.cfg.Infos, fmt.Sprintf("Included extra file %q during parsing", name))
+			l.cfg.Infos = append(l.cfg.Infos, `Included extra file "`+name+`" during parsing`)
 			data, err := os.ReadFile(l.abs(name))
 			if err != nil {
 				// RawConfigParser.read skips files it cannot open.

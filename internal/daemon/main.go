@@ -53,17 +53,25 @@ func Main(ctx context.Context, argv0 string, args []string, stdout, stderr io.Wr
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 2
 	}
-	if err := Run(ctx, cfg, flags); err != nil {
+	ready := daemonChild()
+	if ready == nil && !cfg.Supervisord.Nodaemon {
+		if err := daemonize(args); err != nil {
+			fmt.Fprintf(stderr, "Error: %v\n", err)
+			return 2
+		}
+		return 0
+	}
+	e := env{stdout: stdout, ready: ready, load: func() (*config.Config, error) {
+		return config.Load(flags.ConfigFile, config.Options{Overrides: flags.Overrides})
+	}}
+	if err := Run(ctx, cfg, e); err != nil {
+		if ready != nil {
+			ready(err)
+		}
 		fmt.Fprintf(stderr, "Error: %v\n", err)
-		return 1
+		return 2
 	}
 	return 0
-}
-
-// Run runs the daemon on a loaded configuration until ctx ends or it is
-// told to shut down.
-func Run(ctx context.Context, cfg *config.Config, flags *Flags) error {
-	return errors.New("the process manager is not built yet; use --check-config to validate a file")
 }
 
 // Summarize writes what --check-config prints for a valid configuration:

@@ -1,0 +1,509 @@
+package daemon
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// End-to-end tests run the real supervisord binary (built once by
+// TestMain) on configurations whose programs are this test binary started
+// again in a helper mode (see helperMain).
+
+const helperEnv = "SUPERVISOR_GO_TEST_HELPER"
+
+var supervisordBin string
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		helperMain(mode, os.Args[1:])
+		return
+	}
+	dir, err := os.MkdirTemp("", "svbin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	supervisordBin = filepath.Join(dir, "supervisord")
+	out, err := exec.Command("go", "build", "-o", supervisordBin, "../../cmd/supervisord").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building supervisord: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// helperMain is a child program for the tests, chosen by mode:
+//
+//	run            print "started", then wait for a signal (default dispositions)
+//	exit N         exit with status N at once
+//	ignore-term    ignore SIGTERM and wait
+//	once-fail F    the first time (F does not exist): create F, run 1.5 s, exit 3; later: run
+//	flood N ID     write N bytes (ID's deterministic pattern) to stdout in random-size chunks, exit 0
+func helperMain(mode string, args []string) {
+	switch mode {
+	case "run":
+		fmt.Println("started")
+		select {}
+	case "exit":
+		n, _ := strconv.Atoi(args[0])
+		os.Exit(n)
+	case "ignore-term":
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("started")
+		select {}
+	case "once-fail":
+		if _, err := os.Stat(args[0]); err != nil {
+			os.WriteFile(args[0], nil, 0o644)
+			time.Sleep(1500 * time.Millisecond)
+			os.Exit(3)
+		}
+		select {}
+	case "flood":
+		n, _ := strconv.Atoi(args[0])
+		w := bufio.NewWriterSize(os.Stdout, 1<<16)
+		floodPattern(w, n, args[1])
+		w.Flush()
+		os.Exit(0)
+	}
+	fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
+	os.Exit(2)
+}
+
+// floodPattern writes n bytes of lines that name id and count up, so that
+// any lost, duplicated or reordered byte shows.
+func floodPattern(w interface{ WriteString(string) (int, error) }, n int, id string) {
+	for i := 0; n > 0; i++ {
+		line := fmt.Sprintf("%s %09d abcdefghijklmnopqrstuvwxyz\n", id, i)
+		if len(line) > n {
+			line = line[:n]
+		}
+		w.WriteString(line)
+		n -= len(line)
+	}
+}
+
+// daemonRun is a supervisord (ours or the reference) running in the
+// foreground on a configuration in its own directory.
+type daemonRun struct {
+	t    *testing.T
+	dir  string
+	cmd  *exec.Cmd
+	done chan struct{}
+	out  bytes.Buffer // stdout and stderr
+	mu   sync.Mutex
+}
+
+// configFor writes body (after a [supervisord] section pointing every file
+// into dir) to dir/supervisord.conf. "@HELPER@" in body is the command
+// that starts this test binary in a helper mode.
+func configFor(t *testing.T, dir, body string) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`[supervisord]
+nodaemon=true
+logfile=%[1]s/supervisord.log
+pidfile=%[1]s/supervisord.pid
+childlogdir=%[1]s
+loglevel=info
+identifier=svtest
+
+`, dir) + strings.ReplaceAll(body, "@HELPER@", self)
+	path := filepath.Join(dir, "supervisord.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func startDaemon(t *testing.T, bin, dir, body string) *daemonRun {
+	t.Helper()
+	conf := configFor(t, dir, body)
+	d := &daemonRun{t: t, dir: dir, done: make(chan struct{})}
+	d.cmd = exec.Command(bin, "-c", conf)
+	d.cmd.Dir = dir
+	// A race-enabled helper would wait 1 s at exit (GORACE atexit_sleep_ms).
+	d.cmd.Env = append(os.Environ(), helperEnv+"=", "GORACE=atexit_sleep_ms=0")
+	d.cmd.Stdout = lockedWriter{&d.mu, &d.out}
+	d.cmd.Stderr = lockedWriter{&d.mu, &d.out}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.cmd.Wait(); close(d.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-d.done:
+		default:
+			d.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-d.done:
+			case <-time.After(30 * time.Second):
+				d.cmd.Process.Kill()
+				<-d.done
+			}
+		}
+	})
+	return d
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (d *daemonRun) log() string {
+	b, _ := os.ReadFile(filepath.Join(d.dir, "supervisord.log"))
+	return string(b)
+}
+
+// waitLog waits until the main log matches every pattern.
+func (d *daemonRun) waitLog(timeout time.Duration, patterns ...string) {
+	d.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		log := d.log()
+		missing := ""
+		for _, p := range patterns {
+			if !regexp.MustCompile(p).MatchString(log) {
+				missing = p
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		select {
+		case <-d.done:
+			d.t.Fatalf("supervisord exited before the log showed %q\nlog:\n%s\noutput:\n%s", missing, log, d.out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("the log did not show %q within %v\nlog:\n%s", missing, timeout, log)
+		}
+	}
+}
+
+func (d *daemonRun) stop(sig syscall.Signal, timeout time.Duration) {
+	d.t.Helper()
+	d.cmd.Process.Signal(sig)
+	select {
+	case <-d.done:
+	case <-time.After(timeout):
+		d.t.Fatalf("supervisord did not exit within %v of %v\nlog:\n%s", timeout, sig, d.log())
+	}
+}
+
+var lifecycleLine = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (\w{4}) (spawned: '([^']+)' with pid \d+|success: (\S+) entered RUNNING state.*|exited: (\S+) \((.*)\)|gave up: (\S+) entered FATAL state.*|stopped: (\S+) \((.*)\)|killing '([^']+)' \(\d+\) with SIGKILL|spawnerr: (.*))$`)
+
+// lifecycle extracts, per process, the sequence of lifecycle lines of a
+// main log: the level and the message without pids.
+func lifecycle(log string) map[string][]string {
+	out := map[string][]string{}
+	for _, line := range strings.Split(log, "\n") {
+		m := lifecycleLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		level := m[1]
+		switch {
+		case m[3] != "":
+			out[m[3]] = append(out[m[3]], level+" spawned")
+		case m[4] != "":
+			out[m[4]] = append(out[m[4]], level+" success")
+		case m[5] != "":
+			out[m[5]] = append(out[m[5]], level+" exited ("+m[6]+")")
+		case m[7] != "":
+			out[m[7]] = append(out[m[7]], level+" gave up")
+		case m[8] != "":
+			out[m[8]] = append(out[m[8]], level+" stopped ("+m[9]+")")
+		case m[10] != "":
+			// The reference may log this twice: its 1 s poll can run
+			// transition() again before it reaps the killed child.
+			if l := out[m[10]]; len(l) == 0 || l[len(l)-1] != level+" killing with SIGKILL" {
+				out[m[10]] = append(out[m[10]], level+" killing with SIGKILL")
+			}
+		case m[11] != "":
+			out["spawnerr"] = append(out["spawnerr"], level+" spawnerr: "+m[11])
+		}
+	}
+	return out
+}
+
+const referenceBin = "/usr/bin/supervisord"
+
+func requireReferenceDaemon(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(referenceBin); err != nil {
+		t.Fatalf("the reference %s is missing: install Debian's supervisor package (scripts/test does)", referenceBin)
+	}
+}
+
+// TestDifferentialLifecycle runs one configuration under the reference and
+// under ours, stops both with SIGTERM once the same milestones were logged,
+// and compares the lifecycle lines of every process.
+func TestDifferentialLifecycle(t *testing.T) {
+	requireReferenceDaemon(t)
+	body := `
+[program:ok]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+startsecs=1
+
+[program:quick]
+command=@HELPER@ 0
+environment=SUPERVISOR_GO_TEST_HELPER="exit"
+startretries=2
+
+[program:crashonce]
+command=@HELPER@ %(here)s/crashed
+environment=SUPERVISOR_GO_TEST_HELPER="once-fail"
+autorestart=unexpected
+
+[program:missing]
+command=/nonexistent/program --flag
+startretries=1
+
+[program:stubborn]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="ignore-term"
+stopwaitsecs=1
+
+[program:manual]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+autostart=false
+
+[program:fastexit]
+command=@HELPER@ 4
+environment=SUPERVISOR_GO_TEST_HELPER="exit"
+startsecs=0
+autorestart=false
+`
+	milestones := []string{`gave up: quick`, `gave up: missing`, `success: ok`, `success: stubborn`,
+		`(?s)exited: crashonce.*success: crashonce`, `exited: fastexit`}
+	logs := map[string]map[string][]string{}
+	var wg sync.WaitGroup
+	for name, bin := range map[string]string{"reference": referenceBin, "ours": supervisordBin} {
+		wg.Go(func() {
+			t.Run(name, func(t *testing.T) {
+				d := startDaemon(t, bin, t.TempDir(), body)
+				d.waitLog(30*time.Second, milestones...)
+				d.stop(syscall.SIGTERM, 30*time.Second)
+				logs[name] = lifecycle(d.log())
+			})
+		})
+		wg.Wait() // one after the other: the two do not share the machine's time
+	}
+	ref, ours := logs["reference"], logs["ours"]
+	if ref == nil || ours == nil {
+		t.Fatal("a daemon did not finish")
+	}
+	names := map[string]bool{}
+	for n := range ref {
+		names[n] = true
+	}
+	for n := range ours {
+		names[n] = true
+	}
+	for n := range names {
+		if !slices.Equal(ref[n], ours[n]) {
+			t.Errorf("%s:\n reference %q\n ours      %q", n, ref[n], ours[n])
+		}
+	}
+	if len(ref["stubborn"]) == 0 || len(ref["quick"]) < 6 {
+		t.Errorf("the scenario did not run as planned: %q", ref)
+	}
+}
+
+// TestLogStress has 50 children write at full speed into logs that rotate
+// every 64 KiB; the backups and the current file must hold exactly what
+// each child wrote.
+func TestLogStress(t *testing.T) {
+	const children, size = 50, 2 << 20
+	dir := t.TempDir()
+	var body strings.Builder
+	for i := 0; i < children; i++ {
+		fmt.Fprintf(&body, `
+[program:flood%02d]
+command=@HELPER@ %d flood%02d
+environment=SUPERVISOR_GO_TEST_HELPER="flood"
+startsecs=0
+autorestart=false
+stdout_logfile=%s/flood%02d.log
+stdout_logfile_maxbytes=64KB
+stdout_logfile_backups=1000
+`, i, size, i, dir, i)
+	}
+	d := startDaemon(t, supervisordBin, dir, body.String())
+	var want []string
+	for i := 0; i < children; i++ {
+		want = append(want, fmt.Sprintf(`exited: flood%02d \(exit status 0; expected\)`, i))
+	}
+	d.waitLog(2*time.Minute, want...)
+	d.stop(syscall.SIGTERM, 30*time.Second)
+	for i := 0; i < children; i++ {
+		base := filepath.Join(dir, fmt.Sprintf("flood%02d.log", i))
+		var got bytes.Buffer
+		backups, _ := filepath.Glob(base + ".*")
+		for n := len(backups); n >= 1; n-- {
+			b, err := os.ReadFile(base + "." + strconv.Itoa(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Write(b)
+		}
+		cur, _ := os.ReadFile(base)
+		got.Write(cur)
+		var exp bytes.Buffer
+		floodPattern(&exp, size, fmt.Sprintf("flood%02d", i))
+		if !bytes.Equal(got.Bytes(), exp.Bytes()) {
+			g, e := got.Bytes(), exp.Bytes()
+			at := 0
+			for at < len(g) && at < len(e) && g[at] == e[at] {
+				at++
+			}
+			t.Errorf("flood%02d: logs hold %d bytes, want %d (%d backups); first difference at byte %d", i, got.Len(), exp.Len(), len(backups), at)
+		}
+	}
+}
+
+// TestSignals checks SIGUSR2 (reopen logs after an external rename) and
+// SIGHUP (restart in place: same pid, programs spawned again).
+func TestSignals(t *testing.T) {
+	dir := t.TempDir()
+	d := startDaemon(t, supervisordBin, dir, `
+[program:ok]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+startsecs=0
+`)
+	d.waitLog(10*time.Second, `success: ok`)
+	logPath := filepath.Join(dir, "supervisord.log")
+	if err := os.Rename(logPath, logPath+".old"); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Process.Signal(syscall.SIGUSR2)
+	// The reference logs the request and "supervisord logreopen" to the
+	// old file, then opens a new one.
+	waitFor(t, 10*time.Second, "a new main log", func() bool {
+		_, err := os.Stat(logPath)
+		return err == nil
+	})
+	old, _ := os.ReadFile(logPath + ".old")
+	if !regexp.MustCompile(`(?s)received SIGUSR2 indicating log reopen request.*supervisord logreopen`).Match(old) {
+		t.Errorf("the old log does not end with the reopen request:\n%s", old)
+	}
+
+	pid := d.cmd.Process.Pid
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitLog(10*time.Second, `received SIGHUP indicating restart request`, `(?s)stopped: ok.*spawned: 'ok'.*success: ok`,
+		fmt.Sprintf(`supervisord started with pid %d`, pid))
+	pidfile, _ := os.ReadFile(filepath.Join(dir, "supervisord.pid"))
+	if strings.TrimSpace(string(pidfile)) != strconv.Itoa(pid) {
+		t.Errorf("pidfile %q, want %d", pidfile, pid)
+	}
+	d.stop(syscall.SIGINT, 10*time.Second)
+	if _, err := os.Stat(filepath.Join(dir, "supervisord.pid")); err == nil {
+		t.Error("the pidfile is still there after shutdown")
+	}
+	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
+
+// TestDaemonizes starts supervisord without -n: the command returns 0
+// once the daemon runs, in its own session, and the pidfile names it.
+func TestDaemonizes(t *testing.T) {
+	dir := t.TempDir()
+	conf := configFor(t, dir, `
+[program:ok]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+`)
+	b, _ := os.ReadFile(conf)
+	os.WriteFile(conf, bytes.Replace(b, []byte("nodaemon=true"), []byte("nodaemon=false"), 1), 0o644)
+	cmd := exec.Command(supervisordBin, "-c", conf)
+	cmd.Env = append(os.Environ(), helperEnv+"=", "GORACE=atexit_sleep_ms=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("supervisord: %v\n%s", err, out)
+	}
+	pidText, err := os.ReadFile(filepath.Join(dir, "supervisord.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidText)))
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	if sid, _ := getsid(pid); sid != pid {
+		t.Errorf("the daemon (pid %d) is not a session leader (sid %d)", pid, sid)
+	}
+	d := &daemonRun{t: t, dir: dir, done: make(chan struct{})}
+	d.waitLog(10*time.Second, `daemonizing the supervisord process`, `success: ok`)
+	syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon did not exit on SIGTERM")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v", what, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func getsid(pid int) (int, error) {
+	sid, _, errno := syscall.RawSyscall(syscall.SYS_GETSID, uintptr(pid), 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(sid), nil
+}
+
+// TestBrokenConfig: one line with file:line, exit 2, nothing started.
+func TestBrokenConfig(t *testing.T) {
+	dir := t.TempDir()
+	conf := configFor(t, dir, "[program:web]\ncommand=/bin/true\nstopsignal=TERMX\n")
+	out, err := exec.CommandContext(context.Background(), supervisordBin, "-c", conf).CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("exit %v, want 2", err)
+	}
+	want := fmt.Sprintf("Error: %s:11: [program:web] stopsignal: unknown signal \"TERMX\"\n", conf)
+	if string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}

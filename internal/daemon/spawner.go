@@ -1,0 +1,205 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/supervisorgo/supervisor/internal/capture"
+	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/process"
+	"github.com/supervisorgo/supervisor/internal/spawn"
+)
+
+// After a child exited its output is read to the end of the pipes. When
+// something else (a grandchild) keeps them open, they are closed as soon
+// as they hold no unread byte (checked every drainPoll), or drainMax after
+// the exit at the latest: what a grandchild writes later is lost, as in the
+// reference, which reads once (drain) and closes.
+const (
+	drainPoll = 20 * time.Millisecond
+	drainMax  = 5 * time.Second
+)
+
+// spawner starts children (package spawn) and pumps their output into
+// their logs (package capture). It implements process.Spawner.
+type spawner struct {
+	environ   []string // supervisord's environment
+	serverURL string
+	log       *slog.Logger
+	stripANSI bool
+	pdeathsig syscall.Signal
+
+	mu    sync.Mutex
+	sinks map[*config.Process]*sinks
+	wg    sync.WaitGroup // pump and reaper goroutines
+}
+
+type sinks struct{ stdout, stderr *capture.Sink }
+
+func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
+	return &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
+		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}}
+}
+
+// sinksFor opens a process's logs on its first spawn; they stay open
+// across restarts until the spawner is closed.
+func (s *spawner) sinksFor(p *config.Process) (*sinks, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ks, ok := s.sinks[p]; ok {
+		return ks, nil
+	}
+	open := func(ch string, lf config.LogFile) (*capture.Sink, error) {
+		return capture.Open(capture.Options{Process: p.Name, Channel: ch, Path: lf.Path, MaxBytes: lf.MaxBytes,
+			Backups: lf.Backups, Syslog: lf.Syslog, StripANSI: s.stripANSI, MainLog: s.log})
+	}
+	out, err := open("stdout", p.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	errSink, err := open("stderr", p.Stderr)
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	ks := &sinks{stdout: out, stderr: errSink}
+	s.sinks[p] = ks
+	return ks, nil
+}
+
+// Spawn is process.Spawner.
+func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
+	o, err := spawn.Prepare(p, s.environ, s.serverURL)
+	if err != nil {
+		return nil, err
+	}
+	o.Pdeathsig = s.pdeathsig
+	ks, err := s.sinksFor(p)
+	if err != nil {
+		return nil, &spawn.Error{Kind: spawn.PipeFailed, Msg: "unknown error making dispatchers for '" + p.Name + "': " + errText(err)}
+	}
+	c, err := spawn.Start(context.Background(), o)
+	if err != nil {
+		return nil, err
+	}
+	lc := &liveChild{c: c, done: make(chan process.ExitStatus, 1)}
+	var pumps sync.WaitGroup
+	if c.Stdout != nil {
+		pumps.Go(func() { capture.Pump(c.Stdout, ks.stdout) })
+	}
+	if c.Stderr != nil {
+		pumps.Go(func() { capture.Pump(c.Stderr, ks.stderr) })
+	}
+	s.wg.Go(func() {
+		es, err := c.Wait(context.Background())
+		drained := make(chan struct{})
+		go func() { pumps.Wait(); close(drained) }()
+		exited := time.Now()
+		tick := time.NewTicker(drainPoll)
+	wait:
+		for {
+			select {
+			case <-drained:
+				break wait
+			case now := <-tick.C:
+				if (unread(c.Stdout) == 0 && unread(c.Stderr) == 0) || now.Sub(exited) > drainMax {
+					break wait
+				}
+			}
+		}
+		tick.Stop()
+		c.ClosePipes()
+		<-drained
+		status := process.ExitStatus{Code: es.Code, Detail: es.Describe()}
+		if err != nil {
+			status = process.ExitStatus{Code: -1, Detail: "unknown termination cause: " + err.Error()}
+		}
+		lc.done <- status
+	})
+	return lc, nil
+}
+
+func errText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errnoNames[errno]
+	}
+	return err.Error()
+}
+
+var errnoNames = map[syscall.Errno]string{
+	syscall.EACCES: "EACCES", syscall.ENOENT: "ENOENT", syscall.EMFILE: "EMFILE", syscall.ENOSPC: "ENOSPC",
+	syscall.EISDIR: "EISDIR", syscall.EROFS: "EROFS",
+}
+
+// Reopen reopens every open child log (SIGUSR2).
+func (s *spawner) Reopen() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ks := range s.sinks {
+		ks.stdout.Reopen()
+		ks.stderr.Reopen()
+	}
+}
+
+// Close waits for the children's goroutines and closes every log; the
+// children must be gone.
+func (s *spawner) Close() {
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p, ks := range s.sinks {
+		ks.stdout.Close()
+		ks.stderr.Close()
+		delete(s.sinks, p)
+	}
+}
+
+// unread returns how many bytes wait in a pipe (FIONREAD); 0 for nil.
+func unread(f *os.File) int {
+	if f == nil {
+		return 0
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	rc.Control(func(fd uintptr) {
+		var v int32
+		if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&v))); errno == 0 {
+			n = int(v)
+		}
+	})
+	return n
+}
+
+// liveChild adapts a spawn.Child to process.Child.
+type liveChild struct {
+	c    *spawn.Child
+	done chan process.ExitStatus
+}
+
+func (l *liveChild) Pid() int                        { return l.c.Pid }
+func (l *liveChild) Done() <-chan process.ExitStatus { return l.done }
+
+func (l *liveChild) Signal(sig syscall.Signal, group bool) error {
+	var err error
+	if group {
+		err = l.c.SignalGroup(sig)
+	} else {
+		err = l.c.Signal(sig)
+	}
+	if errors.Is(err, os.ErrProcessDone) {
+		return syscall.ESRCH
+	}
+	return err
+}
+
+var _ process.Spawner = (*spawner)(nil)
