@@ -244,8 +244,13 @@ type Process struct {
 	Stderr         LogFile
 	ProcessNum     int
 	NumProcs       int
-	EventListener  bool
-	FastCGI        bool
+
+	// Beyond the reference; each defaults to the reference's behaviour.
+	BackoffMaxSecs    int            // backoff_max_secs: cap on the retry delay (0: none)
+	RestartDelaySecs  int            // restart_delay_secs: wait before an automatic restart (0: none)
+	ParentDeathSignal syscall.Signal // parent_death_signal: sent to the child if supervisord dies (0: none)
+	EventListener     bool
+	FastCGI           bool
 }
 
 // Ctl is what supervisorctl reads: the [supervisorctl] section and the

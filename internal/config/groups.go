@@ -421,6 +421,22 @@ func (l *loader) processes(section, group string, kind GroupKind) ([]*Process, e
 		}
 		return err
 	})
+	nonNegative := func(dst *int) func(string) error {
+		return func(s string) (err error) {
+			if *dst, err = integer(s); err == nil && *dst < 0 {
+				err = fmt.Errorf("%d is below lower bound (0)", *dst)
+			}
+			return
+		}
+	}
+	conv("backoff_max_secs", "0", nonNegative(&p.BackoffMaxSecs))
+	conv("restart_delay_secs", "0", nonNegative(&p.RestartDelaySecs))
+	conv("parent_death_signal", "\x00", func(s string) (err error) {
+		if s != "\x00" && strings.ToLower(ini.TrimSpace(s)) != "none" {
+			p.ParentDeathSignal, err = signalNumber(s)
+		}
+		return err
+	})
 	if firstErr != nil {
 		return nil, firstErr
 	}

@@ -16,7 +16,8 @@ var (
 		killasgroup user redirect_stderr stdout_logfile stdout_logfile_maxbytes
 		stdout_logfile_backups stdout_capture_maxbytes stdout_events_enabled stdout_syslog
 		stderr_logfile stderr_logfile_maxbytes stderr_logfile_backups stderr_capture_maxbytes
-		stderr_events_enabled stderr_syslog environment directory umask serverurl`)
+		stderr_events_enabled stderr_syslog environment directory umask serverurl
+		backoff_max_secs restart_delay_secs parent_death_signal`)
 	sectionKeys = map[string]map[string]bool{
 		"supervisord":      supervisordKeys,
 		"program":          programKeys,

@@ -507,3 +507,39 @@ func TestBrokenConfig(t *testing.T) {
 		t.Errorf("output %q, want %q", out, want)
 	}
 }
+
+// TestParentDeathSignal: with parent_death_signal (beyond the reference,
+// Supervisor issue #1101) a child dies when supervisord is killed with
+// SIGKILL; without it the child survives, as under the reference.
+func TestParentDeathSignal(t *testing.T) {
+	d := startDaemon(t, supervisordBin, t.TempDir(), `
+[program:guarded]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+startsecs=0
+parent_death_signal=KILL
+
+[program:orphan]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+startsecs=0
+`)
+	d.waitLog(10*time.Second, `success: guarded`, `success: orphan`)
+	pidOf := func(name string) int {
+		m := regexp.MustCompile(`spawned: '` + name + `' with pid (\d+)`).FindStringSubmatch(d.log())
+		pid, _ := strconv.Atoi(m[1])
+		return pid
+	}
+	guarded, orphan := pidOf("guarded"), pidOf("orphan")
+	t.Cleanup(func() { syscall.Kill(orphan, syscall.SIGKILL) })
+	d.cmd.Process.Kill()
+	<-d.done
+	waitFor(t, 10*time.Second, "end of the guarded child", func() bool {
+		// Reaped by init once it died (or a zombie of ours if we are init).
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", guarded))
+		return err != nil || strings.Contains(string(b), ") Z ")
+	})
+	if err := syscall.Kill(orphan, 0); err != nil {
+		t.Errorf("the child without parent_death_signal died too: %v", err)
+	}
+}

@@ -33,7 +33,6 @@ type spawner struct {
 	serverURL string
 	log       *slog.Logger
 	stripANSI bool
-	pdeathsig syscall.Signal
 
 	mu    sync.Mutex
 	sinks map[*config.Process]*sinks
@@ -79,7 +78,7 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Pdeathsig = s.pdeathsig
+	o.Pdeathsig = p.ParentDeathSignal
 	ks, err := s.sinksFor(p)
 	if err != nil {
 		return nil, &spawn.Error{Kind: spawn.PipeFailed, Msg: "unknown error making dispatchers for '" + p.Name + "': " + errText(err)}

@@ -110,12 +110,6 @@ type Deps struct {
 	// OnTransition is called on the process's goroutine after every
 	// state change; it must not block.
 	OnTransition func(Transition)
-	// BackoffCap, if positive, bounds the delay before a retry (the
-	// reference has none: 1 s, 2 s, 3 s... grow without bound).
-	BackoffCap time.Duration
-	// RestartDelay, if positive, is waited before an automatic restart of
-	// an EXITED process (the reference restarts at once).
-	RestartDelay time.Duration
 }
 
 // Process supervises one configured process. Its state is owned by one

@@ -201,16 +201,14 @@ func TestStateSequences(t *testing.T) {
 		},
 		{
 			name:  "autorestart true restarts an expected exit, after the restart delay",
-			cfg:   func(c *config.Process) { c.Autorestart = config.AutorestartAlways },
-			deps:  Deps{RestartDelay: 5 * time.Second},
+			cfg:   func(c *config.Process) { c.Autorestart, c.RestartDelaySecs = config.AutorestartAlways, 5 },
 			plan:  func(n int) script { return script{life: 2 * time.Second} },
 			until: 9 * time.Second,
 			want:  []string{"STARTING@0s", "RUNNING@1s", "EXITED@2s", "STARTING@7s", "RUNNING@8s", "EXITED@9s"},
 		},
 		{
 			name: "the backoff cap bounds the retry delay",
-			cfg:  func(c *config.Process) { c.StartRetries = 5 },
-			deps: Deps{BackoffCap: 2 * time.Second},
+			cfg:  func(c *config.Process) { c.StartRetries, c.BackoffMaxSecs = 5, 2 },
 			plan: func(int) script { return script{life: 0} },
 			want: []string{"STARTING@0s", "BACKOFF@0s", "STARTING@1s", "BACKOFF@1s", "STARTING@3s", "BACKOFF@3s",
 				"STARTING@5s", "BACKOFF@5s", "STARTING@7s", "BACKOFF@7s", "STARTING@9s", "BACKOFF@9s", "FATAL@9s"},

@@ -144,7 +144,7 @@ func (a *actor) automatic() {
 		}
 	case Exited:
 		if a.shouldRestart() {
-			if d := a.p.deps.RestartDelay; d > 0 && !a.restartAt {
+			if d := time.Duration(a.cfg.RestartDelaySecs) * time.Second; d > 0 && !a.restartAt {
 				a.restartAt = true
 				a.arm(d)
 				return
@@ -170,7 +170,7 @@ func (a *actor) shouldRestart() bool {
 
 func (a *actor) retryDelay() time.Duration {
 	d := time.Duration(a.backoff) * time.Second
-	if c := a.p.deps.BackoffCap; c > 0 && d > c {
+	if c := time.Duration(a.cfg.BackoffMaxSecs) * time.Second; c > 0 && d > c {
 		d = c
 	}
 	return d - time.Since(a.changedAt)

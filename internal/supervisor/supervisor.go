@@ -94,9 +94,7 @@ type Deps struct {
 	// goroutine; it must not block).
 	OnTransition func(process.Transition)
 	// OnGroup is told when a group is added or removed.
-	OnGroup      func(name string, added bool)
-	BackoffCap   time.Duration
-	RestartDelay time.Duration
+	OnGroup func(name string, added bool)
 }
 
 // Manager owns the process groups.
@@ -141,8 +139,7 @@ func (m *Manager) AddGroup(ctx context.Context, cfg *config.Group) error {
 	}
 	g := &Group{Config: cfg}
 	for _, pc := range cfg.Processes {
-		p := process.New(pc, process.Deps{Spawner: m.deps.Spawner, Logger: m.log, OnTransition: m.deps.OnTransition,
-			BackoffCap: m.deps.BackoffCap, RestartDelay: m.deps.RestartDelay})
+		p := process.New(pc, process.Deps{Spawner: m.deps.Spawner, Logger: m.log, OnTransition: m.deps.OnTransition})
 		g.Processes = append(g.Processes, p)
 		m.wg.Go(func() { p.Run(m.ctx) })
 	}
