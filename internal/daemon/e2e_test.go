@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -74,6 +76,21 @@ func helperMain(mode string, args []string) {
 			os.Exit(3)
 		}
 		select {}
+	case "accept":
+		// fd 0 is a listening socket: answer each connection.
+		ln, err := net.FileListener(os.Stdin)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				os.Exit(4)
+			}
+			fmt.Fprintf(c, "hello from %d\n", os.Getpid())
+			c.Close()
+		}
 	case "flood":
 		n, _ := strconv.Atoi(args[0])
 		w := bufio.NewWriterSize(os.Stdout, 1<<16)
@@ -541,5 +558,54 @@ startsecs=0
 	})
 	if err := syscall.Kill(orphan, 0); err != nil {
 		t.Errorf("the child without parent_death_signal died too: %v", err)
+	}
+}
+
+// TestFastCGISocket: the processes of an fcgi-program get the group's
+// listening socket as fd 0 (the helper answers one connection on it); the
+// same test passes against the reference.
+func TestFastCGISocket(t *testing.T) {
+	requireReferenceDaemon(t)
+	for _, bin := range []struct{ name, path string }{{"reference", referenceBin}, {"ours", supervisordBin}} {
+		t.Run(bin.name, func(t *testing.T) { testFastCGISocket(t, bin.path) })
+	}
+}
+
+func testFastCGISocket(t *testing.T, bin string) {
+	sockDir, err := os.MkdirTemp("", "svf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := filepath.Join(sockDir, "fcgi.sock")
+	d := startDaemon(t, bin, t.TempDir(), fmt.Sprintf(`
+[fcgi-program:echo]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="accept"
+socket=unix://%s
+socket_mode=0660
+process_name=%%(program_name)s_%%(process_num)d
+numprocs=2
+startsecs=0
+`, sock))
+	d.waitLog(10*time.Second, `Creating socket unix://`, `success: echo_0`, `success: echo_1`)
+	st, err := os.Stat(sock)
+	if err != nil || st.Mode().Perm() != 0o660 || st.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("socket %v, %v", st, err)
+	}
+	for i := 0; i < 2; i++ {
+		conn, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, _ := io.ReadAll(conn)
+		conn.Close()
+		if !strings.HasPrefix(string(reply), "hello from ") {
+			t.Errorf("reply %q", reply)
+		}
+	}
+	d.stop(syscall.SIGTERM, 10*time.Second)
+	if !strings.Contains(d.log(), "Closing socket unix://") {
+		t.Error("the socket was not closed after the last process")
 	}
 }

@@ -87,6 +87,11 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 		if err := resolveAutoLogs(g, *sd); err != nil {
 			return supervisor.Shutdown, err
 		}
+		if g.Kind == config.KindFastCGI {
+			if err := sp.addFCGI(g); err != nil {
+				return supervisor.Shutdown, err
+			}
+		}
 		if err := m.AddGroup(ctx, g); err != nil {
 			return supervisor.Shutdown, fmt.Errorf("group %s: %w", g.Name, err)
 		}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -36,14 +37,28 @@ type spawner struct {
 
 	mu    sync.Mutex
 	sinks map[*config.Process]*sinks
-	wg    sync.WaitGroup // pump and reaper goroutines
+	fcgi  map[string]*fcgiSocket // by group name
+	wg    sync.WaitGroup         // pump and reaper goroutines
 }
 
 type sinks struct{ stdout, stderr *capture.Sink }
 
 func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
 	return &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
-		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}}
+		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}, fcgi: map[string]*fcgiSocket{}}
+}
+
+// addFCGI prepares the socket of an fcgi-program group, creating it once
+// to refuse a bad one at once as the reference does.
+func (s *spawner) addFCGI(g *config.Group) error {
+	sock := &fcgiSocket{cfg: g.Socket, log: s.log}
+	if err := sock.check(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.fcgi[g.Name] = sock
+	s.mu.Unlock()
+	return nil
 }
 
 // sinksFor opens a process's logs on its first spawn; they stay open
@@ -83,8 +98,24 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 	if err != nil {
 		return nil, &spawn.Error{Kind: spawn.PipeFailed, Msg: "unknown error making dispatchers for '" + p.Name + "': " + errText(err)}
 	}
+	var sock *fcgiSocket
+	if p.FastCGI {
+		s.mu.Lock()
+		sock = s.fcgi[p.Group]
+		s.mu.Unlock()
+	}
+	if sock != nil {
+		f, err := sock.acquire()
+		if err != nil {
+			return nil, &spawn.Error{Kind: spawn.PipeFailed, Msg: fmt.Sprintf("Could not create FastCGI socket %s: %v", sock.cfg.URL, err)}
+		}
+		o.Stdin = f
+	}
 	c, err := spawn.Start(context.Background(), o)
 	if err != nil {
+		if sock != nil {
+			sock.release()
+		}
 		return nil, err
 	}
 	lc := &liveChild{c: c, done: make(chan process.ExitStatus, 1)}
@@ -115,6 +146,9 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		tick.Stop()
 		c.ClosePipes()
 		<-drained
+		if sock != nil {
+			sock.release()
+		}
 		status := process.ExitStatus{Code: es.Code, Detail: es.Describe()}
 		if err != nil {
 			status = process.ExitStatus{Code: -1, Detail: "unknown termination cause: " + err.Error()}
