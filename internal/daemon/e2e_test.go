@@ -609,3 +609,39 @@ startsecs=0
 		t.Error("the socket was not closed after the last process")
 	}
 }
+
+// TestReapsOrphansAsPID1 runs supervisord as PID 1 of a new PID namespace
+// (as in a container): a program whose child outlives it leaves an orphan
+// that supervisord must reap.
+func TestReapsOrphansAsPID1(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Fatal("unshare (util-linux) is needed to run supervisord as PID 1")
+	}
+	dir := t.TempDir()
+	conf := configFor(t, dir, `
+[program:parent]
+command=/bin/sh -c '(sleep 0.3; exit 7) & exit 0'
+startsecs=0
+autorestart=false
+`)
+	// --kill-child: when unshare dies, supervisord (PID 1 inside) gets SIGTERM.
+	cmd := exec.Command(unshare, "--pid", "--fork", "--mount-proc", "--kill-child=SIGTERM", supervisordBin, "-c", conf)
+	cmd.Env = append(os.Environ(), helperEnv+"=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	d := &daemonRun{t: t, dir: dir, done: done, cmd: cmd}
+	d.waitLog(10*time.Second, `exited: parent \(exit status 0; expected\)`, `reaped unknown pid \d+ \(exit status 7\)`)
+	cmd.Process.Kill()
+	<-done
+	waitFor(t, 10*time.Second, "shutdown of the PID 1 supervisord", func() bool {
+		return strings.Contains(d.log(), "received SIGTERM indicating exit request")
+	})
+}

@@ -168,6 +168,9 @@ func handleSignal(log *slog.Logger, sig os.Signal, state supervisor.State, sp *s
 		return supervisor.Restarting
 	case syscall.SIGCHLD:
 		log.Debug(fmt.Sprintf("received %s indicating a child quit", name))
+		if os.Getpid() == 1 {
+			sp.reapOrphans(log)
+		}
 	case syscall.SIGUSR2:
 		log.Info(fmt.Sprintf("received %s indicating log reopen request", name))
 		if err := outputs.Reopen(); err != nil {

@@ -35,7 +35,12 @@ type spawner struct {
 	log       *slog.Logger
 	stripANSI bool
 
+	// spawnMu is held shared by spawns and exclusively by reapOrphans, so
+	// that a child is known (live) before the orphan reaper can see it.
+	spawnMu sync.RWMutex
+
 	mu    sync.Mutex
+	live  map[int]bool // pids of our children not yet reaped
 	sinks map[*config.Process]*sinks
 	fcgi  map[string]*fcgiSocket // by group name
 	wg    sync.WaitGroup         // pump and reaper goroutines
@@ -45,7 +50,7 @@ type sinks struct{ stdout, stderr *capture.Sink }
 
 func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
 	return &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
-		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}, fcgi: map[string]*fcgiSocket{}}
+		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}, fcgi: map[string]*fcgiSocket{}, live: map[int]bool{}}
 }
 
 // addFCGI prepares the socket of an fcgi-program group, creating it once
@@ -111,7 +116,14 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		}
 		o.Stdin = f
 	}
+	s.spawnMu.RLock()
 	c, err := spawn.Start(context.Background(), o)
+	if err == nil && c.Pid > 0 {
+		s.mu.Lock()
+		s.live[c.Pid] = true
+		s.mu.Unlock()
+	}
+	s.spawnMu.RUnlock()
 	if err != nil {
 		if sock != nil {
 			sock.release()
@@ -128,6 +140,9 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 	}
 	s.wg.Go(func() {
 		es, err := c.Wait(context.Background())
+		s.mu.Lock()
+		delete(s.live, c.Pid)
+		s.mu.Unlock()
 		drained := make(chan struct{})
 		go func() { pumps.Wait(); close(drained) }()
 		exited := time.Now()
