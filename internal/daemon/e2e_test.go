@@ -645,3 +645,28 @@ autorestart=false
 		return strings.Contains(d.log(), "received SIGTERM indicating exit request")
 	})
 }
+
+// TestLogToDevStdout: the Docker setup, stdout_logfile=/dev/stdout with
+// maxbytes 0, sends a program's output to supervisord's own stdout, under
+// the reference and ours.
+func TestLogToDevStdout(t *testing.T) {
+	requireReferenceDaemon(t)
+	for _, bin := range []struct{ name, path string }{{"reference", referenceBin}, {"ours", supervisordBin}} {
+		t.Run(bin.name, func(t *testing.T) {
+			d := startDaemon(t, bin.path, t.TempDir(), `
+[program:talker]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+startsecs=0
+`)
+			d.waitLog(10*time.Second, `success: talker`)
+			waitFor(t, 10*time.Second, `"started" on supervisord's stdout`, func() bool {
+				d.mu.Lock()
+				defer d.mu.Unlock()
+				return strings.Contains(d.out.String(), "started\n")
+			})
+		})
+	}
+}
