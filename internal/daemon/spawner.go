@@ -40,7 +40,8 @@ type spawner struct {
 	spawnMu sync.RWMutex
 
 	mu    sync.Mutex
-	live  map[int]bool // pids of our children not yet reaped
+	live  map[int]bool                 // pids of our children not yet reaped
+	stdin map[*config.Process]*os.File // the running child's stdin pipe
 	sinks map[*config.Process]*sinks
 	fcgi  map[string]*fcgiSocket // by group name
 	wg    sync.WaitGroup         // pump and reaper goroutines
@@ -50,7 +51,8 @@ type sinks struct{ stdout, stderr *capture.Sink }
 
 func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
 	return &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
-		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}, fcgi: map[string]*fcgiSocket{}, live: map[int]bool{}}
+		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}, fcgi: map[string]*fcgiSocket{}, live: map[int]bool{},
+		stdin: map[*config.Process]*os.File{}}
 }
 
 // addFCGI prepares the socket of an fcgi-program group, creating it once
@@ -121,6 +123,9 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 	if err == nil && c.Pid > 0 {
 		s.mu.Lock()
 		s.live[c.Pid] = true
+		if c.Stdin != nil {
+			s.stdin[p] = c.Stdin
+		}
 		s.mu.Unlock()
 	}
 	s.spawnMu.RUnlock()
@@ -142,6 +147,9 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		es, err := c.Wait(context.Background())
 		s.mu.Lock()
 		delete(s.live, c.Pid)
+		if s.stdin[p] == c.Stdin {
+			delete(s.stdin, p)
+		}
 		s.mu.Unlock()
 		drained := make(chan struct{})
 		go func() { pumps.Wait(); close(drained) }()
@@ -184,6 +192,41 @@ func errText(err error) string {
 var errnoNames = map[syscall.Errno]string{
 	syscall.EACCES: "EACCES", syscall.ENOENT: "ENOENT", syscall.EMFILE: "EMFILE", syscall.ENOSPC: "ENOSPC",
 	syscall.EISDIR: "EISDIR", syscall.EROFS: "EROFS",
+}
+
+// Errors of WriteStdin.
+var (
+	errNoStdin     = errors.New("process not running")
+	errStdinClosed = errors.New("stdin closed")
+)
+
+// WriteStdin writes to the running child's stdin (sendProcessStdin).
+func (s *spawner) WriteStdin(p *config.Process, data []byte) error {
+	s.mu.Lock()
+	f := s.stdin[p]
+	s.mu.Unlock()
+	if f == nil {
+		return errNoStdin
+	}
+	if _, err := f.Write(data); err != nil {
+		if errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
+			return errStdinClosed
+		}
+		return err
+	}
+	return nil
+}
+
+// ClearLogs empties a process's log files (clearProcessLogs); a process
+// that never ran has no open logs and nothing is done, as in the reference.
+func (s *spawner) ClearLogs(p *config.Process) error {
+	s.mu.Lock()
+	ks := s.sinks[p]
+	s.mu.Unlock()
+	if ks == nil {
+		return nil
+	}
+	return errors.Join(ks.stdout.Clear(), ks.stderr.Clear())
 }
 
 // Reopen reopens every open child log (SIGUSR2).
