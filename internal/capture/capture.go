@@ -13,6 +13,7 @@ package capture
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"errors"
 	"io"
@@ -42,7 +43,19 @@ type Options struct {
 	MainLog *slog.Logger
 	// OnData sees every chunk written to the log (PROCESS_LOG events).
 	OnData func(data []byte)
+	// CaptureMaxBytes > 0 turns on capture mode: output between
+	// <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END--> goes to a buffer
+	// of that size instead of the log, and OnComm gets it at the end token
+	// (PROCESS_COMMUNICATION events).
+	CaptureMaxBytes int64
+	OnComm          func(data []byte)
 }
+
+// The capture mode tokens (supervisor.events.ProcessCommunicationEvent).
+var (
+	BeginToken = []byte("<!--XSUPERVISOR:BEGIN-->")
+	EndToken   = []byte("<!--XSUPERVISOR:END-->")
+)
 
 // Sink is where one channel's output goes.
 type Sink struct {
@@ -50,6 +63,11 @@ type Sink struct {
 	file   *logfile.Writer
 	syslog *syslog.Writer
 	debug  bool
+
+	// Capture mode (POutputDispatcher.record_output); used by Write only.
+	pending   []byte // output not yet logged: it may hold part of a token
+	capturing bool
+	captured  []byte // the capture log (a BoundIO)
 }
 
 // Open opens the channel's log file (creating it) and syslog connection.
@@ -74,22 +92,97 @@ func Open(opts Options) (*Sink, error) {
 	return s, nil
 }
 
-// Write logs one chunk of output (POutputDispatcher._log).
+// Write logs one chunk of output, looking for capture-mode tokens when
+// capture mode is on (POutputDispatcher.record_output).
 func (s *Sink) Write(data []byte) (int, error) {
 	n := len(data)
-	if n == 0 {
-		return 0, nil
+	if s.opts.CaptureMaxBytes <= 0 {
+		return n, s.log(data)
+	}
+	s.pending = append(s.pending, data...)
+	var errs []error
+	for {
+		token := BeginToken
+		if s.capturing {
+			token = EndToken
+		}
+		if len(s.pending) <= len(token) {
+			break // not enough data to tell
+		}
+		data := s.pending
+		s.pending = nil
+		i := bytes.Index(data, token)
+		if i < 0 {
+			if k := prefixAtEnd(data, token); k > 0 {
+				s.pending = append([]byte(nil), data[len(data)-k:]...)
+				data = data[:len(data)-k]
+			}
+			errs = append(errs, s.log(data))
+			break
+		}
+		errs = append(errs, s.log(data[:i]))
+		s.toggle()
+		s.pending = append([]byte(nil), data[i+len(token):]...)
+		if len(s.pending) == 0 {
+			break
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// prefixAtEnd is asynchat's find_prefix_at_end: the length of the longest
+// proper prefix of token that data ends with.
+func prefixAtEnd(data, token []byte) int {
+	l := len(token) - 1
+	for l > 0 && !bytes.HasSuffix(data, token[:l]) {
+		l--
+	}
+	return l
+}
+
+// toggle is POutputDispatcher.toggle_capturemode.
+func (s *Sink) toggle() {
+	s.capturing = !s.capturing
+	if s.capturing {
+		return
+	}
+	data := s.captured
+	s.captured = nil
+	if s.opts.OnComm != nil {
+		s.opts.OnComm(data)
+	}
+	if s.debug {
+		s.opts.MainLog.Debug(fmt.Sprintf("%s %s emitted a comm event", mainlog.PyRepr(s.opts.Process), s.opts.Channel), "program", s.opts.Process)
+	}
+}
+
+// log is POutputDispatcher._log: to the log file and syslog (or, in
+// capture mode, the capture buffer), the main log at debug level, and
+// OnData.
+func (s *Sink) log(data []byte) error {
+	if len(data) == 0 {
+		return nil
 	}
 	if s.opts.StripANSI {
 		data = StripEscapes(data)
 	}
 	var err error
-	if s.file != nil {
-		_, err = s.file.Write(data)
-	}
-	if s.syslog != nil {
-		for _, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-			s.syslog.Info(s.opts.Process + " " + line)
+	switch {
+	case s.capturing:
+		// BoundIO.write: past maxbytes, as many bytes as are written are
+		// dropped from the front first.
+		if int64(len(s.captured)+len(data)) > s.opts.CaptureMaxBytes {
+			s.captured = s.captured[min(len(data), len(s.captured)):]
+		}
+		s.captured = append(s.captured, data...)
+	default:
+		if s.file != nil {
+			_, err = s.file.Write(data)
+		}
+		if s.syslog != nil {
+			for _, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+				s.syslog.Info(s.opts.Process + " " + line)
+			}
 		}
 	}
 	if s.debug {
@@ -98,7 +191,7 @@ func (s *Sink) Write(data []byte) (int, error) {
 	if s.opts.OnData != nil {
 		s.opts.OnData(data)
 	}
-	return n, err
+	return err
 }
 
 // Reopen reopens the log file (SIGUSR2).

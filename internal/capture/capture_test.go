@@ -119,3 +119,46 @@ func TestPumpReturnsOnClose(t *testing.T) {
 		t.Errorf("Pump after Close: %v", err)
 	}
 }
+
+// TestCaptureMode follows the reference's record_output: output between
+// the tokens goes to OnComm, not the log, whatever the chunking.
+func TestCaptureMode(t *testing.T) {
+	stream := "before <!--XSUPERVISOR:BEGIN-->comm one<!--XSUPERVISOR:END--> middle " +
+		"<!--XSUPERVISOR:BEGIN-->two<!--XSUPERVISOR:END-->after and more text"
+	for _, chunk := range []int{1, 3, 7, 24, 1000} {
+		path := filepath.Join(t.TempDir(), "log")
+		var comms []string
+		var data bytes.Buffer
+		sink, err := Open(Options{Process: "p", Channel: "stdout", Path: path, CaptureMaxBytes: 100,
+			OnComm: func(b []byte) { comms = append(comms, string(b)) }, OnData: func(b []byte) { data.Write(b) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(stream); i += chunk {
+			sink.Write([]byte(stream[i:min(i+chunk, len(stream))]))
+		}
+		sink.Close()
+		got, _ := os.ReadFile(path)
+		// The tail shorter than a token stays pending, as in the reference.
+		if want := "before  middle after and more text"; !strings.HasPrefix(want, string(got)) || len(got) < len(want)-len(BeginToken) {
+			t.Errorf("chunk %d: log %q", chunk, got)
+		}
+		if len(comms) != 2 || comms[0] != "comm one" || comms[1] != "two" {
+			t.Errorf("chunk %d: comms %q", chunk, comms)
+		}
+	}
+}
+
+func TestCaptureBufferBound(t *testing.T) {
+	var comms []string
+	sink, _ := Open(Options{Process: "p", Channel: "stdout", CaptureMaxBytes: 40,
+		OnComm: func(b []byte) { comms = append(comms, string(b)) }})
+	sink.Write([]byte("<!--XSUPERVISOR:BEGIN-->"))
+	sink.Write([]byte("0123456789abcdefghijklmnopqrst")) // 30 bytes: kept
+	sink.Write([]byte("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123")) // 30 more: 60 > 40
+	sink.Write([]byte("<!--XSUPERVISOR:END-->x"))
+	// BoundIO drops as many bytes from the front as it is given.
+	if len(comms) != 1 || comms[0] != "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123" {
+		t.Errorf("comms %q", comms)
+	}
+}

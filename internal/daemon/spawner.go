@@ -78,7 +78,8 @@ func (s *spawner) sinksFor(p *config.Process) (*sinks, error) {
 	}
 	open := func(ch string, lf config.LogFile) (*capture.Sink, error) {
 		return capture.Open(capture.Options{Process: p.Name, Channel: ch, Path: lf.Path, MaxBytes: lf.MaxBytes,
-			Backups: lf.Backups, Syslog: lf.Syslog, StripANSI: s.stripANSI, MainLog: s.log})
+			Backups: lf.Backups, Syslog: lf.Syslog, StripANSI: s.stripANSI, MainLog: s.log,
+			CaptureMaxBytes: lf.CaptureMaxBytes})
 	}
 	out, err := open("stdout", p.Stdout)
 	if err != nil {

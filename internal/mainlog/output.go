@@ -119,3 +119,7 @@ func appendHex(b []byte, prefix string, v uint32, width int) []byte {
 	}
 	return append(b, h...)
 }
+
+// PyRepr returns Python's repr() of a str, as the reference's messages
+// show names with %r.
+func PyRepr(s string) string { return pyReprStr(s) }
