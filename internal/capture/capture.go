@@ -13,9 +13,9 @@ package capture
 
 import (
 	"bytes"
-	"fmt"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"log/syslog"
