@@ -68,7 +68,9 @@ type Method struct {
 	// Call runs the method. ctx ends when the client goes away or the
 	// daemon stops; a call may wait (for a process to start) without
 	// blocking any other request. A *xmlrpc.Fault error is sent as that
-	// fault; any other error as fault 30 (FAILED).
+	// fault; any other error is an internal error: HTTP 500, as the
+	// reference answers an unexpected exception (inside system.multicall,
+	// a fault 30 FAILED entry).
 	Call func(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error)
 }
 

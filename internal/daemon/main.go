@@ -11,6 +11,7 @@ import (
 
 	"github.com/supervisorgo/supervisor/examples"
 	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/httpd"
 )
 
 // Main runs supervisord with args (without the program name) and returns
@@ -41,6 +42,9 @@ func Main(ctx context.Context, argv0 string, args []string, stdout, stderr io.Wr
 		return 0
 	}
 	cfg, err := config.Load(flags.ConfigFile, config.Options{Overrides: flags.Overrides})
+	if err == nil {
+		err = checkFactories(cfg)
+	}
 	if flags.Action == ActionCheckConfig {
 		if err != nil {
 			fmt.Fprintf(stderr, "Error: %v\n", err)
@@ -65,6 +69,11 @@ func Main(ctx context.Context, argv0 string, args []string, stdout, stderr io.Wr
 		return config.Load(flags.ConfigFile, config.Options{Overrides: flags.Overrides})
 	}}
 	if err := Run(ctx, cfg, e); err != nil {
+		var le *httpd.ListenError
+		if errors.As(err, &le) {
+			// The reference's usage error for a port or socket in use.
+			err = fmt.Errorf("%s\nFor help, use %s -h", le.Usage(), argv0)
+		}
 		if ready != nil {
 			ready(err)
 		}

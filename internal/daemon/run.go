@@ -8,12 +8,17 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/httpd"
 	"github.com/supervisorgo/supervisor/internal/mainlog"
+	"github.com/supervisorgo/supervisor/internal/rpc"
 	"github.com/supervisorgo/supervisor/internal/spawn"
 	"github.com/supervisorgo/supervisor/internal/supervisor"
+	"github.com/supervisorgo/supervisor/plugin"
 )
 
 // env is what Run needs from its surroundings.
@@ -96,6 +101,17 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 			return supervisor.Shutdown, fmt.Errorf("group %s: %w", g.Name, err)
 		}
 	}
+	h := &host{m: m, sp: sp, log: log, outputs: outputs, load: e.load, cfg: cfg, requests: make(chan supervisor.State, 1)}
+	srv, closeNamespaces, err := serve(ctx, cfg, h, log)
+	if err != nil {
+		return supervisor.Shutdown, err
+	}
+	defer closeNamespaces()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
 	if first && e.ready != nil {
 		log.Info("daemonizing the supervisord process")
 		if sd.Directory != "" {
@@ -120,13 +136,68 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 		return supervisor.Shutdown, err
 	}
 
-	state := loop(ctx, log, m, sp, outputs, sigs)
+	state := loop(ctx, log, m, sp, outputs, sigs, h.requests)
 	return state, nil
+}
+
+// checkFactories refuses an [rpcinterface:x] section whose factory is not
+// registered, in one line naming the section and the known factories.
+func checkFactories(cfg *config.Config) error {
+	for _, ri := range cfg.RPCInterfaces {
+		if _, ok := plugin.Lookup(config.NormalizeFactory(ri.Factory)); !ok {
+			return fmt.Errorf("%s:%d: [rpcinterface:%s] %s: unknown factory %q (known: %s)", ri.File, ri.Line, ri.Name,
+				config.FactoryKey, ri.Factory, strings.Join(plugin.Default.Names(), ", "))
+		}
+	}
+	return nil
+}
+
+// serve mounts a namespace per [rpcinterface:x] section, each built by the
+// factory its section names, and starts the HTTP servers (the reference's
+// make_http_servers, before daemonizing so that a port in use is reported).
+func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (*httpd.Server, func(), error) {
+	var mounts []rpc.Mount
+	closeAll := func() {
+		for _, m := range mounts {
+			if c, ok := m.Namespace.(plugin.Closer); ok {
+				if err := c.Close(); err != nil {
+					log.Warn(fmt.Sprintf("rpcinterface:%s: close: %v", m.Name, err))
+				}
+			}
+		}
+	}
+	if err := checkFactories(cfg); err != nil {
+		return nil, nil, err
+	}
+	for _, ri := range cfg.RPCInterfaces {
+		f, _ := plugin.Lookup(config.NormalizeFactory(ri.Factory))
+		kvs := make([]plugin.KeyValue, len(ri.Config))
+		for i, kv := range ri.Config {
+			kvs[i] = plugin.KeyValue{Key: kv.Key, Value: kv.Value}
+		}
+		ns, err := f(ctx, plugin.InitContext{Name: ri.Name, Config: kvs, Host: h, Log: log.With("namespace", ri.Name)})
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("%s:%d: [rpcinterface:%s] %v", ri.File, ri.Line, ri.Name, err)
+		}
+		mounts = append(mounts, rpc.Mount{Name: ri.Name, Namespace: ns})
+	}
+	dispatcher, err := rpc.New(mounts, rpc.Options{Log: log})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	srv, err := httpd.Start(ctx, cfg.HTTPServers, httpd.Options{RPC: dispatcher, Log: log})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return srv, closeAll, nil
 }
 
 // loop handles signals until one asks to stop, then stops every process
 // (still handling signals) and returns the state: SHUTDOWN or RESTARTING.
-func loop(ctx context.Context, log *slog.Logger, m *supervisor.Manager, sp *spawner, outputs *mainlog.Outputs, sigs chan os.Signal) supervisor.State {
+func loop(ctx context.Context, log *slog.Logger, m *supervisor.Manager, sp *spawner, outputs *mainlog.Outputs, sigs chan os.Signal, requests chan supervisor.State) supervisor.State {
 	state := supervisor.Running
 	var stopped chan error
 	for {
@@ -139,6 +210,12 @@ func loop(ctx context.Context, log *slog.Logger, m *supervisor.Manager, sp *spaw
 			state = supervisor.Shutdown
 		case sig := <-sigs:
 			state = handleSignal(log, sig, state, sp, outputs)
+		case req := <-requests:
+			// supervisor.shutdown or supervisor.restart; a restart
+			// asked during a shutdown does not change it.
+			if state != supervisor.Shutdown {
+				state = req
+			}
 		case err := <-stopped:
 			if err != nil {
 				log.Warn("shutdown: " + err.Error())

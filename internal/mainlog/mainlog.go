@@ -177,3 +177,12 @@ func (o *Outputs) Close() error {
 }
 
 var _ io.Closer = (*Outputs)(nil)
+
+// Clear empties the main log (supervisor.clearLog: the file is removed and
+// opened again). There is nothing to clear for syslog.
+func (o *Outputs) Clear() error {
+	if o.file == nil {
+		return nil
+	}
+	return o.file.Clear()
+}
