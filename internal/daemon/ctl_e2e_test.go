@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +48,40 @@ func runCtl(t *testing.T, conf string, args ...string) string {
 		t.Fatalf("supervisorctl %q: %v", args, err)
 	}
 	return fmt.Sprintf("$ supervisorctl %s\n%s[exit %d]\n", strings.Join(args, " "), maskCtl(string(out)), code)
+}
+
+// tailF runs a following supervisorctl command until it has printed its
+// first lines, then interrupts it as a user's Ctrl-C would.
+func tailF(t *testing.T, conf string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(referenceCtl, append([]string{"-c", conf}, args...)...)
+	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "tail -f output", func() bool { return strings.Contains(out.String(), "started") })
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	return fmt.Sprintf("$ supervisorctl %s\n%s[interrupted]\n", strings.Join(args, " "), maskCtl(out.String()))
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestReferenceCtlDrivesBoth(t *testing.T) {
@@ -129,10 +164,22 @@ programs=beta,gamma
 				{"add", "grp"},
 				{"status"},
 				{"version"},
-				{"shutdown"},
+				{"start", "alpha"},
+				{"maintail", "-5"},
+				{"fg", "nosuch"},
 			} {
 				tr.WriteString(runCtl(t, conf, args...))
 			}
+			// tail -f follows the log through /logtail until interrupted.
+			tr.WriteString(tailF(t, conf, "tail", "-f", "alpha"))
+			// reload: the daemon restarts in place and answers again.
+			tr.WriteString(runCtl(t, conf, "reload"))
+			waitFor(t, 20*time.Second, "the daemon back after reload", func() bool {
+				return strings.Count(d.log(), "supervisord started with pid") == 2 &&
+					strings.Contains(runCtl(t, conf, "status", "alpha"), "RUNNING")
+			})
+			tr.WriteString(runCtl(t, conf, "status"))
+			tr.WriteString(runCtl(t, conf, "shutdown"))
 			select {
 			case <-d.done:
 			case <-time.After(30 * time.Second):

@@ -14,6 +14,7 @@ import (
 
 	"github.com/supervisorgo/supervisor/internal/config"
 	"github.com/supervisorgo/supervisor/internal/httpd"
+	"github.com/supervisorgo/supervisor/internal/logtail"
 	"github.com/supervisorgo/supervisor/internal/mainlog"
 	"github.com/supervisorgo/supervisor/internal/rpc"
 	"github.com/supervisorgo/supervisor/internal/spawn"
@@ -187,7 +188,21 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 		closeAll()
 		return nil, nil, err
 	}
-	srv, err := httpd.Start(ctx, cfg.HTTPServers, httpd.Options{RPC: dispatcher, Log: log})
+	tails := func(namespec, channel string) (string, bool) {
+		_, p, err := h.m.Lookup(namespec)
+		if err != nil || p == nil {
+			return "", false
+		}
+		switch channel {
+		case "stdout":
+			return p.Config().Stdout.Path, true
+		case "stderr":
+			return p.Config().Stderr.Path, true
+		}
+		return "", true
+	}
+	srv, err := httpd.Start(ctx, cfg.HTTPServers, httpd.Options{RPC: dispatcher, Log: log,
+		LogTail: logtail.Handler(tails), MainLogTail: logtail.MainHandler(h.MainLogPath)})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
