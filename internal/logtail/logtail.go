@@ -179,4 +179,3 @@ func inode(st os.FileInfo) uint64 {
 	}
 	return 0
 }
-
