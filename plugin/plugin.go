@@ -33,7 +33,20 @@ type KeyValue struct {
 }
 
 // Host is the running supervisor as a factory sees it.
-type Host interface{}
+type Host interface {
+	// Call calls any XML-RPC method supervisord serves
+	// ("supervisor.getAllProcessInfo", another namespace's method,
+	// "system.multicall"), as an in-process client: no HTTP and no
+	// authentication. A fault comes back as a *xmlrpc.Fault error. It must
+	// not be called from the factory itself (the namespaces are not all
+	// mounted yet); it may be called from a method, even of the caller's
+	// own namespace.
+	Call(ctx context.Context, method string, params ...xmlrpc.Value) (xmlrpc.Value, error)
+	// Identification is the [supervisord] identifier.
+	Identification() string
+	// Version is the Supervisor version whose API this daemon serves.
+	Version() string
+}
 
 // InitContext is what a factory receives.
 type InitContext struct {

@@ -7,13 +7,17 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/supervisorgo/supervisor/internal/config"
 	"github.com/supervisorgo/supervisor/internal/mainlog"
 	"github.com/supervisorgo/supervisor/internal/process"
+	"github.com/supervisorgo/supervisor/internal/rpc"
 	"github.com/supervisorgo/supervisor/internal/rpc/mainapi"
 	"github.com/supervisorgo/supervisor/internal/spawn"
 	"github.com/supervisorgo/supervisor/internal/supervisor"
+	"github.com/supervisorgo/supervisor/plugin"
+	"github.com/supervisorgo/supervisor/xmlrpc"
 )
 
 // host is the running supervisor as the XML-RPC namespaces see it
@@ -29,9 +33,27 @@ type host struct {
 
 	mu  sync.Mutex
 	cfg *config.Config // the last-read configuration
+
+	// dispatcher serves Call; it is set once every namespace is mounted.
+	dispatcher atomic.Pointer[rpc.Server]
 }
 
-var _ mainapi.Supervisor = (*host)(nil)
+var (
+	_ mainapi.Supervisor = (*host)(nil)
+	_ plugin.Host        = (*host)(nil)
+)
+
+// Call is plugin.Host.Call: the same dispatch as an HTTP request.
+func (h *host) Call(ctx context.Context, method string, params ...xmlrpc.Value) (xmlrpc.Value, error) {
+	d := h.dispatcher.Load()
+	if d == nil {
+		return nil, errors.New("supervisord is not serving calls yet")
+	}
+	return d.Call(ctx, method, params)
+}
+
+// Version is plugin.Host.Version.
+func (h *host) Version() string { return mainapi.SupervisorVersion }
 
 func (h *host) Manager() *supervisor.Manager { return h.m }
 func (h *host) Identification() string       { return h.Config().Supervisord.Identifier }

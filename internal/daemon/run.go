@@ -188,6 +188,7 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 		closeAll()
 		return nil, nil, err
 	}
+	h.dispatcher.Store(dispatcher)
 	tails := func(namespec, channel string) (string, bool) {
 		_, p, err := h.m.Lookup(namespec)
 		if err != nil || p == nil {

@@ -393,3 +393,17 @@ func grp(name string, prio int, procs ...*config.Process) *config.Group {
 	}
 	return &config.Group{Name: name, Priority: prio, Processes: procs}
 }
+
+// Call and Version complete plugin.Host.
+func (h *fakeHost) Call(context.Context, string, ...xmlrpc.Value) (xmlrpc.Value, error) {
+	return nil, errors.New("no calls in these tests")
+}
+
+func (h *fakeHost) Version() string { return SupervisorVersion }
+
+// bareHost is a plugin.Host that is not a mainapi.Supervisor.
+type bareHost struct{}
+
+func (bareHost) Call(context.Context, string, ...xmlrpc.Value) (xmlrpc.Value, error) { return nil, nil }
+func (bareHost) Identification() string                                              { return "" }
+func (bareHost) Version() string                                                     { return "" }

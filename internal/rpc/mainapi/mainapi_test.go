@@ -25,7 +25,7 @@ func TestFactory(t *testing.T) {
 	if !ok {
 		t.Fatalf("%s is not registered", FactoryName)
 	}
-	if _, err := f(context.Background(), plugin.InitContext{Name: "supervisor", Host: struct{}{}}); err == nil ||
+	if _, err := f(context.Background(), plugin.InitContext{Name: "supervisor", Host: bareHost{}}); err == nil ||
 		!strings.Contains(err.Error(), "rpcinterface:supervisor") {
 		t.Errorf("host without the interface: err = %v", err)
 	}
