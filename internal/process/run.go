@@ -23,6 +23,7 @@ type actor struct {
 	changedAt  time.Time
 	child      Child
 	pid        int
+	lastPid    int // the pid of the child that just ended, for its transitions
 	laststart  time.Time
 	laststop   time.Time
 	backoff    int
@@ -87,8 +88,12 @@ func (a *actor) setState(to State, expected bool) {
 	}
 	a.publish()
 	if f := a.p.deps.OnTransition; f != nil {
+		pid := a.pid
+		if pid == 0 {
+			pid = a.lastPid
+		}
 		f(Transition{Name: a.cfg.Name, Group: a.cfg.Group, From: from, To: to, Expected: expected,
-			Pid: a.pid, Tries: a.backoff, At: now})
+			Pid: pid, Tries: a.backoff, At: now})
 	}
 	a.p.mu.Lock()
 	close(a.p.changed)
@@ -310,13 +315,18 @@ func (a *actor) signal(sig syscall.Signal) error {
 	return nil
 }
 
-// finish is Subprocess.finish: the child was reaped.
+// finish is Subprocess.finish: the child was reaped. The pid is cleared
+// before the state changes, so that whoever sees the new state sees no
+// pid; the transitions still carry it.
 func (a *actor) finish(es ExitStatus) {
 	now := time.Now()
 	a.laststop = now
 	tooQuickly := now.Sub(a.laststart) < time.Duration(a.cfg.StartSecs)*time.Second
 	expected := slices.Contains(a.cfg.ExitCodes, es.Code)
 	a.disarm()
+	a.lastPid = a.pid
+	a.child, a.pid = nil, 0
+	defer func() { a.lastPid = 0 }()
 	switch {
 	case a.killing:
 		a.killing = false
@@ -332,9 +342,7 @@ func (a *actor) finish(es ExitStatus) {
 		a.exitstatus = 0
 		a.spawnerr = "Exited too quickly (process log may have details)"
 		a.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", a.name(), es.Detail), "program", a.name())
-		a.child, a.pid = nil, 0
 		a.enterBackoff()
-		return
 	default:
 		a.backoff = 0
 		a.exitstatus = es.Code
@@ -349,11 +357,6 @@ func (a *actor) finish(es ExitStatus) {
 			a.setState(Exited, false)
 			a.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", a.name(), es.Detail), "program", a.name())
 		}
-		a.child, a.pid = nil, 0
-		a.publish()
 		a.automatic()
-		return
 	}
-	a.child, a.pid = nil, 0
-	a.publish()
 }

@@ -106,6 +106,7 @@ type Manager struct {
 
 	mu     sync.RWMutex
 	groups map[string]*Group
+	order  []string // group names in the order they were added
 
 	ctx    context.Context // lifetime of the process actors
 	cancel context.CancelFunc
@@ -144,6 +145,7 @@ func (m *Manager) AddGroup(ctx context.Context, cfg *config.Group) error {
 		m.wg.Go(func() { p.Run(m.ctx) })
 	}
 	m.groups[cfg.Name] = g
+	m.order = append(m.order, cfg.Name)
 	m.mu.Unlock()
 	if m.deps.OnGroup != nil {
 		m.deps.OnGroup(cfg.Name, true)
@@ -172,6 +174,7 @@ func (m *Manager) RemoveGroup(name string) error {
 		return ErrStillRunning
 	}
 	delete(m.groups, name)
+	m.order = slices.DeleteFunc(m.order, func(n string) bool { return n == name })
 	m.mu.Unlock()
 	if m.deps.OnGroup != nil {
 		m.deps.OnGroup(name, false)
@@ -179,21 +182,18 @@ func (m *Manager) RemoveGroup(name string) error {
 	return nil
 }
 
-// Groups returns the groups sorted by priority, then name.
+// Groups returns the groups sorted by priority, and in the order they
+// were added among equal priorities, as the reference's stable sort of its
+// process_groups dictionary gives (a configuration's groups come sorted
+// by priority and name; groups added later come after them).
 func (m *Manager) Groups() []*Group {
 	m.mu.RLock()
 	gs := make([]*Group, 0, len(m.groups))
-	for _, g := range m.groups {
-		gs = append(gs, g)
+	for _, name := range m.order {
+		gs = append(gs, m.groups[name])
 	}
 	m.mu.RUnlock()
-	sort.Slice(gs, func(i, j int) bool {
-		a, b := gs[i].Config, gs[j].Config
-		if a.Priority != b.Priority {
-			return a.Priority < b.Priority
-		}
-		return a.Name < b.Name
-	})
+	sort.SliceStable(gs, func(i, j int) bool { return gs[i].Config.Priority < gs[j].Config.Priority })
 	return gs
 }
 

@@ -85,7 +85,8 @@ func TestStartAndShutdownOrder(t *testing.T) {
 		m := New(Deps{Spawner: &spawner{log: log}})
 		defer m.Close()
 		ctx := context.Background()
-		// Added out of order: the manager sorts by priority, then name.
+		// Sorted by priority; equal priorities keep the order of addition
+		// (jobs before db), as the reference's stable sort does.
 		for _, g := range []*config.Group{
 			group("web", 500, proc("web", 500)),
 			group("jobs", 100, proc("b", 20), proc("a", 10), proc("c", 20)),
@@ -99,7 +100,7 @@ func TestStartAndShutdownOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Second)
-		want := []string{"spawn db", "spawn a", "spawn b", "spawn c", "spawn web"}
+		want := []string{"spawn a", "spawn b", "spawn c", "spawn db", "spawn web"}
 		if got := log.list(); !slices.Equal(got, want) {
 			t.Fatalf("start order %q, want %q", got, want)
 		}
@@ -116,7 +117,7 @@ func TestStartAndShutdownOrder(t *testing.T) {
 		}
 		// One group at a time, highest priority number first; in a group
 		// by descending process priority (c before b: reverse name order).
-		want = append(want, "signal web", "signal c", "signal b", "signal a", "signal db")
+		want = append(want, "signal web", "signal db", "signal c", "signal b", "signal a")
 		if got := log.list(); !slices.Equal(got, want) {
 			t.Errorf("shutdown order %q, want %q", got, want)
 		}
