@@ -520,3 +520,10 @@ func shlexTokens(s string) ([]string, error) {
 
 // pyQuote quotes a value in a message.
 func pyQuote(s string) string { return strconv.Quote(s) }
+
+// ParseEnvironment reads an environment= value (KEY="value",KEY2=value2),
+// as [program:x] environment is read (datatypes.dict_of_key_value_pairs).
+func ParseEnvironment(s string) (map[string]string, error) {
+	env, _, err := keyValuePairs(s)
+	return env, err
+}
