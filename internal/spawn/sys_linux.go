@@ -3,6 +3,7 @@
 package spawn
 
 import (
+	"os"
 	"syscall"
 	"unsafe"
 )
@@ -52,14 +53,51 @@ var errnoNames = map[syscall.Errno]string{
 	syscall.ENOTRECOVERABLE: "ENOTRECOVERABLE", syscall.ERFKILL: "ERFKILL",
 }
 
-// waitExited blocks until the process pid has exited, without reaping it
-// (waitid with WNOWAIT). It returns early on an unexpected error.
+// waitExited blocks until the process pid has exited, without reaping it.
+// It waits in the runtime's poller on a pidfd, so that a thousand children
+// waiting to exit hold no thread each; where pidfds are missing (Linux
+// before 5.3) it falls back to a blocking waitid with WNOWAIT. It returns
+// early on an unexpected error.
 func waitExited(pid int) {
-	const pPID = 1     // P_PID
+	const pidfdNonblock = syscall.O_NONBLOCK
+	fd, _, e := syscall.Syscall(sysPidfdOpen, uintptr(pid), pidfdNonblock, 0)
+	if e != 0 {
+		waitExitedBlocking(pid)
+		return
+	}
+	f := os.NewFile(fd, "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		waitExitedBlocking(pid)
+		return
+	}
+	rc.Read(func(fd uintptr) bool {
+		var info [128]byte // siginfo_t; si_pid is at offset 16
+		_, _, e := syscall.Syscall6(syscall.SYS_WAITID, pPIDFD, fd, uintptr(unsafe.Pointer(&info[0])),
+			syscall.WEXITED|syscall.WNOHANG|wNowait, 0, 0)
+		switch {
+		case e == syscall.EINTR || e == syscall.EAGAIN:
+			return false
+		case e != 0:
+			return true // give up: the reaper will learn more from Wait
+		}
+		return *(*int32)(unsafe.Pointer(&info[16])) != 0
+	})
+}
+
+const (
+	sysPidfdOpen = 434 // pidfd_open(2)
+	pPID         = 1   // P_PID
+	pPIDFD       = 3   // P_PIDFD
+	wNowait      = 0x01000000
+)
+
+func waitExitedBlocking(pid int) {
 	var info [128]byte // siginfo_t
 	for {
 		_, _, e := syscall.Syscall6(syscall.SYS_WAITID, pPID, uintptr(pid),
-			uintptr(unsafe.Pointer(&info[0])), syscall.WEXITED|0x01000000 /* WNOWAIT */, 0, 0)
+			uintptr(unsafe.Pointer(&info[0])), syscall.WEXITED|wNowait, 0, 0)
 		if e != syscall.EINTR {
 			return
 		}
