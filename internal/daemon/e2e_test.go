@@ -670,3 +670,56 @@ startsecs=0
 		})
 	}
 }
+
+// TestExecPlugin: an [rpcinterface:x] section with the exec factory runs
+// a plugin written in Python; Python's xmlrpc.client calls it through
+// supervisord like any other namespace.
+func TestExecPlugin(t *testing.T) {
+	kv, err := filepath.Abs("../execplugin/testdata/kv.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	d := startDaemon(t, supervisordBin, t.TempDir(), fmt.Sprintf(`
+[inet_http_server]
+port=127.0.0.1:%d
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[rpcinterface:kv]
+supervisor.rpcinterface_factory = exec
+command = /usr/bin/python3 %s
+max_keys = 2
+`, port, kv))
+	d.waitLog(10*time.Second, `supervisord started with pid`)
+	script := fmt.Sprintf(`
+import xmlrpc.client as x
+s = x.ServerProxy('http://127.0.0.1:%d/RPC2')
+print(s.kv.store('a', '1'), s.kv.get('a'), s.kv.count())
+print(sorted(m for m in s.system.listMethods() if m.startswith('kv.')))
+s.kv.store('b', '2')
+try:
+    s.kv.store('c', '3')
+except x.Fault as f:
+    print('fault', f.faultCode, f.faultString)
+try:
+    s.kv.nosuch()
+except x.Fault as f:
+    print('fault', f.faultCode, f.faultString)
+`, port)
+	out, err := exec.Command("/usr/bin/python3", "-c", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	want := "True 1 1\n['kv.count', 'kv.get', 'kv.store']\nfault 10 FULL: max_keys (2) reached\nfault 1 UNKNOWN_METHOD\n"
+	if string(out) != want {
+		t.Errorf("output\n%s\nwant\n%s", out, want)
+	}
+	d.stop(syscall.SIGTERM, 20*time.Second)
+}

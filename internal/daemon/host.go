@@ -52,6 +52,10 @@ func (h *host) Call(ctx context.Context, method string, params ...xmlrpc.Value) 
 	return d.Call(ctx, method, params)
 }
 
+// ServerURL is the URL children get in SUPERVISOR_SERVER_URL (the exec
+// factory gives it to plugins too).
+func (h *host) ServerURL() string { return h.Config().ServerURL }
+
 // Version is plugin.Host.Version.
 func (h *host) Version() string { return mainapi.SupervisorVersion }
 

@@ -179,7 +179,8 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 		ns, err := f(ctx, plugin.InitContext{Name: ri.Name, Config: kvs, Host: h, Log: log.With("namespace", ri.Name)})
 		if err != nil {
 			closeAll()
-			return nil, nil, fmt.Errorf("%s:%d: [rpcinterface:%s] %v", ri.File, ri.Line, ri.Name, err)
+			msg := strings.TrimPrefix(err.Error(), "rpcinterface:"+ri.Name+": ")
+			return nil, nil, fmt.Errorf("%s:%d: [rpcinterface:%s] %s", ri.File, ri.Line, ri.Name, msg)
 		}
 		mounts = append(mounts, rpc.Mount{Name: ri.Name, Namespace: ns})
 	}
