@@ -61,7 +61,7 @@ func tailF(t *testing.T, conf string, args ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "tail -f output", func() bool { return strings.Contains(out.String(), "started") })
+	waitFor(t, 60*time.Second, "tail -f output", func() bool { return strings.Contains(out.String(), "started") })
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Wait()
 	return fmt.Sprintf("$ supervisorctl %s\n%s[interrupted]\n", strings.Join(args, " "), maskCtl(out.String()))

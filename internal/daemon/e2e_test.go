@@ -328,7 +328,7 @@ autorestart=false
 		wg.Go(func() {
 			t.Run(name, func(t *testing.T) {
 				d := startDaemon(t, bin, t.TempDir(), body)
-				d.waitLog(30*time.Second, milestones...)
+				d.waitLog(90*time.Second, milestones...)
 				d.stop(syscall.SIGTERM, 30*time.Second)
 				logs[name] = lifecycle(d.log())
 			})

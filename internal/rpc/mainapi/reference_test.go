@@ -473,6 +473,20 @@ func TestConfigDifferential(t *testing.T) {
 			}{{"getAllConfigInfo before", before, want.Before}, {"reloadConfig", reload, want.Reload},
 				{"getAllConfigInfo after", after, want.After}} {
 				got, ref := normalizeAuto(c.got), normalizeAuto(c.want)
+				if tc.name == "auto unchanged, events reordered" && c.what == "reloadConfig" {
+					// The reference keeps an event listener's events in
+					// the order of a Python set, which follows the
+					// interpreter's random string hashing: the same
+					// reordering is reported as a change in some runs
+					// and not in others. Ours compares them as a set.
+					unchanged := []any{[]any{[]any{"fc", "idle"}, []any{}, []any{}}}
+					changed := []any{[]any{[]any{"fc", "idle"}, []any{"ev"}, []any{}}}
+					if !reflect.DeepEqual(normalizeAuto(unchanged), got) ||
+						(!reflect.DeepEqual(ref, normalizeAuto(unchanged)) && !reflect.DeepEqual(ref, normalizeAuto(changed))) {
+						t.Errorf("%s:\n got %s\nreference %s", c.what, jsonText(got), jsonText(ref))
+					}
+					continue
+				}
 				if !reflect.DeepEqual(got, ref) {
 					t.Errorf("%s:\n got %s\nwant %s", c.what, jsonText(got), jsonText(ref))
 				}
