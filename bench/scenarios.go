@@ -43,6 +43,7 @@ var scenarios = []*scenario{
 	start1000(),
 	restartLatency(),
 	shutdown100(),
+	api1000(),
 }
 
 // program is one [program:x] section.
