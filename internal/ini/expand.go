@@ -3,6 +3,7 @@ package ini
 import (
 	"errors"
 	"fmt"
+	"github.com/supervisorgo/supervisor/internal/pyrepr"
 	"math"
 	"sort"
 	"strconv"
@@ -149,7 +150,7 @@ func (sp spec) format(conv rune, val any, at int) (string, error) {
 		case string:
 			body = v
 			if conv != 's' {
-				body = pyRepr(v)
+				body = pyrepr.Str(v)
 			}
 		case int:
 			body = strconv.Itoa(v)
@@ -275,35 +276,4 @@ func fixExponent(s string) string {
 		return s[:i+2] + "0" + exp
 	}
 	return s
-}
-
-// pyRepr renders s as Python's repr() of a str would, for the common cases.
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }

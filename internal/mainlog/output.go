@@ -1,9 +1,9 @@
 package mainlog
 
 import (
+	"github.com/supervisorgo/supervisor/internal/pyrepr"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -24,7 +24,7 @@ import (
 func OutputMessage(name, channel string, data []byte) string {
 	var b strings.Builder
 	b.Grow(len(name) + len(channel) + len(data) + 16)
-	b.WriteString(pyReprStr(name))
+	b.WriteString(pyrepr.Str(name))
 	b.WriteByte(' ')
 	b.WriteString(channel)
 	b.WriteString(" output:\n")
@@ -44,47 +44,6 @@ func pyQuoteChar(hasSingle, hasDouble bool) byte {
 		return '"'
 	}
 	return '\''
-}
-
-// pyReprStr is Python 3's repr of a str (unicode_repr): printable
-// characters as they are, \\, the quote, \t \n \r, then \xhh, \uhhhh or
-// \Uhhhhhhhh for the rest. Bytes that are not UTF-8, which a Python str
-// cannot hold, are written \xhh.
-func pyReprStr(s string) string {
-	q := pyQuoteChar(strings.IndexByte(s, '\'') >= 0, strings.IndexByte(s, '"') >= 0)
-	b := []byte{q}
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = appendHex(b, `\x`, uint32(s[i]), 2)
-			i++
-			continue
-		}
-		i += size
-		switch {
-		case r == rune(q) || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\t':
-			b = append(b, `\t`...)
-		case r == '\n':
-			b = append(b, `\n`...)
-		case r == '\r':
-			b = append(b, `\r`...)
-		case r < ' ' || r == 0x7f:
-			b = appendHex(b, `\x`, uint32(r), 2)
-		case r < 0x7f:
-			b = append(b, byte(r))
-		case unicode.IsPrint(r): // str.isprintable: not Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs but space
-			b = utf8.AppendRune(b, r)
-		case r <= 0xff:
-			b = appendHex(b, `\x`, uint32(r), 2)
-		case r <= 0xffff:
-			b = appendHex(b, `\u`, uint32(r), 4)
-		default:
-			b = appendHex(b, `\U`, uint32(r), 8)
-		}
-	}
-	return string(append(b, q))
 }
 
 // pyReprBytes is Python 3's repr of bytes: b'...' with \\, the quote,
@@ -119,7 +78,3 @@ func appendHex(b []byte, prefix string, v uint32, width int) []byte {
 	}
 	return append(b, h...)
 }
-
-// PyRepr returns Python's repr() of a str, as the reference's messages
-// show names with %r.
-func PyRepr(s string) string { return pyReprStr(s) }

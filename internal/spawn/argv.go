@@ -3,12 +3,11 @@ package spawn
 import (
 	"errors"
 	"fmt"
+	"github.com/supervisorgo/supervisor/internal/pyrepr"
 	"io/fs"
 	"os"
 	"strings"
 	"syscall"
-	"unicode"
-	"unicode/utf8"
 )
 
 // DefaultPath is the search path used when supervisord's own PATH is unset
@@ -33,7 +32,7 @@ const DefaultPath = "/bin:/usr/bin:/usr/local/bin"
 func Argv(command string, env map[string]string, lookupPATH string) (path string, argv []string, err error) {
 	argv, err = split(command)
 	if err != nil {
-		return "", nil, &Error{Kind: BadCommand, Msg: fmt.Sprintf("can't parse command %s: %s", pyRepr(command), err)}
+		return "", nil, &Error{Kind: BadCommand, Msg: fmt.Sprintf("can't parse command %s: %s", pyrepr.Str(command), err)}
 	}
 	if len(argv) == 0 {
 		return "", nil, &Error{Kind: BadCommand, Msg: "command is empty"}
@@ -80,13 +79,13 @@ func pyJoin(dir, name string) string {
 func checkExecv(path string, st fs.FileInfo) error {
 	switch {
 	case st == nil:
-		return &Error{Kind: NotFound, Msg: "can't find command " + pyRepr(path)}
+		return &Error{Kind: NotFound, Msg: "can't find command " + pyrepr.Str(path)}
 	case st.IsDir():
-		return &Error{Kind: NotExecutable, Msg: "command at " + pyRepr(path) + " is a directory"}
+		return &Error{Kind: NotExecutable, Msg: "command at " + pyrepr.Str(path) + " is a directory"}
 	case st.Mode().Perm()&0o111 == 0:
-		return &Error{Kind: NotExecutable, Msg: "command at " + pyRepr(path) + " is not executable"}
+		return &Error{Kind: NotExecutable, Msg: "command at " + pyrepr.Str(path) + " is not executable"}
 	case access(path, 1 /* X_OK */) != nil:
-		return &Error{Kind: NoPermission, Msg: "no permission to run command " + pyRepr(path)}
+		return &Error{Kind: NoPermission, Msg: "no permission to run command " + pyrepr.Str(path)}
 	}
 	return nil
 }
@@ -191,53 +190,4 @@ func split(s string) ([]string, error) {
 		}
 	}
 	return words, nil
-}
-
-// pyRepr is Python 3's repr() of a str, as the reference's "%r" formats
-// file names and commands: single quotes unless the text holds a single
-// quote and no double quote; backslash escapes for \, the quote, \t, \n, \r
-// and non-printable characters (\xhh, \uhhhh, \Uhhhhhhhh). Bytes that are not
-// UTF-8 are shown as the surrogates Python's surrogateescape decoding
-// would give (\udcXX).
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			fmt.Fprintf(&b, `\udc%02x`, s[i])
-			i++
-			continue
-		}
-		i += n
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x7f || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }

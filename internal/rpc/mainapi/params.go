@@ -3,6 +3,7 @@ package mainapi
 import (
 	"errors"
 	"fmt"
+	"github.com/supervisorgo/supervisor/internal/pyrepr"
 	"math"
 	"sort"
 	"strconv"
@@ -323,9 +324,9 @@ func pyRepr(v xmlrpc.Value) string {
 	case float64:
 		return string(xmlrpc.AppendFloat(nil, x))
 	case string:
-		return pyReprString(x)
+		return pyrepr.Str(x)
 	case []byte:
-		return pyReprString(string(x))
+		return pyrepr.Str(string(x))
 	case time.Time:
 		sec := ""
 		if x.Second() != 0 {
@@ -347,54 +348,17 @@ func pyRepr(v xmlrpc.Value) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = pyReprString(k) + ": " + pyRepr(x[k])
+			parts[i] = pyrepr.Str(k) + ": " + pyRepr(x[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case xmlrpc.Struct:
 		parts := make([]string, len(x))
 		for i, m := range x {
-			parts[i] = pyReprString(m.Name) + ": " + pyRepr(m.Value)
+			parts[i] = pyrepr.Str(m.Name) + ": " + pyRepr(m.Value)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return fmt.Sprint(v)
-}
-
-// pyReprString is repr() of a str: single quotes unless the text has a
-// single quote and no double quote; backslash escapes for the quote,
-// backslash, \t \n \r and other non-printable characters.
-func pyReprString(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x7f || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 // pyTypeName names v's Python type, for error texts.
