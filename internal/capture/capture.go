@@ -16,7 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/supervisorgo/supervisor/internal/pyrepr"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"io"
 	"log/slog"
 	"log/syslog"
@@ -153,7 +153,7 @@ func (s *Sink) toggle() {
 		s.opts.OnComm(data)
 	}
 	if s.debug {
-		s.opts.MainLog.Debug(fmt.Sprintf("%s %s emitted a comm event", pyrepr.Str(s.opts.Process), s.opts.Channel), "program", s.opts.Process)
+		s.opts.MainLog.Debug(fmt.Sprintf("%s %s emitted a comm event", python.Repr(s.opts.Process), s.opts.Channel), "program", s.opts.Process)
 	}
 }
 

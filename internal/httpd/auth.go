@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -84,57 +85,9 @@ func equal(a, b string) int {
 	return subtle.ConstantTimeCompare(ha[:], hb[:])
 }
 
-// b64Value maps bytes to base64 digit values, 0xff for other bytes.
-var b64Value = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	for i := range len(alphabet) {
-		t[alphabet[i]] = byte(i)
-	}
-	return t
-}()
-
-// decodeBase64 is binascii.a2b_base64 in its default non-strict mode, which
-// base64.decodebytes uses: bytes outside the alphabet are skipped, a pad
-// sequence completing a quad ends the input, a partial quad at the end is
-// an error.
+// decodeBase64 decodes credentials as the reference's
+// base64.decodebytes does (python.DecodeBase64).
 func decodeBase64(s string) ([]byte, bool) {
-	out := make([]byte, 0, len(s)/4*3+3)
-	quad, pads := 0, 0
-	var left byte
-	for i := range len(s) {
-		c := s[i]
-		if c == '=' {
-			if quad >= 2 {
-				pads++
-				if quad+pads >= 4 {
-					return out, true
-				}
-			}
-			continue
-		}
-		v := b64Value[c]
-		if v == 0xff {
-			continue
-		}
-		pads = 0
-		switch quad {
-		case 0:
-			quad, left = 1, v
-		case 1:
-			quad = 2
-			out = append(out, left<<2|v>>4)
-			left = v & 0x0f
-		case 2:
-			quad = 3
-			out = append(out, left<<4|v>>2)
-			left = v & 0x03
-		case 3:
-			quad = 0
-			out = append(out, left<<6|v)
-		}
-	}
-	return out, quad == 0
+	b, err := python.DecodeBase64([]byte(s))
+	return b, err == nil
 }

@@ -3,7 +3,7 @@ package ini
 import (
 	"errors"
 	"fmt"
-	"github.com/supervisorgo/supervisor/internal/pyrepr"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"math"
 	"sort"
 	"strconv"
@@ -150,7 +150,7 @@ func (sp spec) format(conv rune, val any, at int) (string, error) {
 		case string:
 			body = v
 			if conv != 's' {
-				body = pyrepr.Str(v)
+				body = python.Repr(v)
 			}
 		case int:
 			body = strconv.Itoa(v)

@@ -1,7 +1,7 @@
 package mainlog
 
 import (
-	"github.com/supervisorgo/supervisor/internal/pyrepr"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -24,7 +24,7 @@ import (
 func OutputMessage(name, channel string, data []byte) string {
 	var b strings.Builder
 	b.Grow(len(name) + len(channel) + len(data) + 16)
-	b.WriteString(pyrepr.Str(name))
+	b.WriteString(python.Repr(name))
 	b.WriteByte(' ')
 	b.WriteString(channel)
 	b.WriteString(" output:\n")

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/supervisorgo/supervisor/internal/pyrepr"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"os"
 	"os/exec"
 	"strings"
@@ -113,7 +113,7 @@ func TestReprReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, s := range strs {
-		if got := pyrepr.Str(s); got != out.Str[i] {
+		if got := python.Repr(s); got != out.Str[i] {
 			t.Errorf("repr(%q): got %s, want %s", s, got, out.Str[i])
 		}
 	}
@@ -125,7 +125,7 @@ func TestReprReference(t *testing.T) {
 	newer := 0
 	for i, r := range runes {
 		want, category := out.Runes[i][0], out.Runes[i][1]
-		got := pyrepr.Str(string(r))
+		got := python.Repr(string(r))
 		switch {
 		case got == want:
 		case category == "Cn" && unicode.IsPrint(r):

@@ -3,7 +3,7 @@ package spawn
 import (
 	"errors"
 	"fmt"
-	"github.com/supervisorgo/supervisor/internal/pyrepr"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"io/fs"
 	"os"
 	"strings"
@@ -32,7 +32,7 @@ const DefaultPath = "/bin:/usr/bin:/usr/local/bin"
 func Argv(command string, env map[string]string, lookupPATH string) (path string, argv []string, err error) {
 	argv, err = split(command)
 	if err != nil {
-		return "", nil, &Error{Kind: BadCommand, Msg: fmt.Sprintf("can't parse command %s: %s", pyrepr.Str(command), err)}
+		return "", nil, &Error{Kind: BadCommand, Msg: fmt.Sprintf("can't parse command %s: %s", python.Repr(command), err)}
 	}
 	if len(argv) == 0 {
 		return "", nil, &Error{Kind: BadCommand, Msg: "command is empty"}
@@ -79,13 +79,13 @@ func pyJoin(dir, name string) string {
 func checkExecv(path string, st fs.FileInfo) error {
 	switch {
 	case st == nil:
-		return &Error{Kind: NotFound, Msg: "can't find command " + pyrepr.Str(path)}
+		return &Error{Kind: NotFound, Msg: "can't find command " + python.Repr(path)}
 	case st.IsDir():
-		return &Error{Kind: NotExecutable, Msg: "command at " + pyrepr.Str(path) + " is a directory"}
+		return &Error{Kind: NotExecutable, Msg: "command at " + python.Repr(path) + " is a directory"}
 	case st.Mode().Perm()&0o111 == 0:
-		return &Error{Kind: NotExecutable, Msg: "command at " + pyrepr.Str(path) + " is not executable"}
+		return &Error{Kind: NotExecutable, Msg: "command at " + python.Repr(path) + " is not executable"}
 	case access(path, 1 /* X_OK */) != nil:
-		return &Error{Kind: NoPermission, Msg: "no permission to run command " + pyrepr.Str(path)}
+		return &Error{Kind: NoPermission, Msg: "no permission to run command " + python.Repr(path)}
 	}
 	return nil
 }

@@ -5,7 +5,7 @@ package spawn
 import (
 	"encoding/json"
 	"errors"
-	"github.com/supervisorgo/supervisor/internal/pyrepr"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -257,8 +257,8 @@ func TestPyRepr(t *testing.T) {
 		{"é\u0085\u00a0\u2028\uffff\U0010ffff", `'é\x85\xa0\u2028\uffff\U0010ffff'`},
 	}
 	for _, tc := range tests {
-		if got := pyrepr.Str(tc.in); got != tc.want {
-			t.Errorf("pyrepr.Str(%q) = %s, want %s", tc.in, got, tc.want)
+		if got := python.Repr(tc.in); got != tc.want {
+			t.Errorf("python.Repr(%q) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

@@ -3,7 +3,7 @@ package mainapi
 import (
 	"errors"
 	"fmt"
-	"github.com/supervisorgo/supervisor/internal/pyrepr"
+	"github.com/supervisorgo/supervisor/internal/python"
 	"math"
 	"sort"
 	"strconv"
@@ -324,9 +324,9 @@ func pyRepr(v xmlrpc.Value) string {
 	case float64:
 		return string(xmlrpc.AppendFloat(nil, x))
 	case string:
-		return pyrepr.Str(x)
+		return python.Repr(x)
 	case []byte:
-		return pyrepr.Str(string(x))
+		return python.Repr(string(x))
 	case time.Time:
 		sec := ""
 		if x.Second() != 0 {
@@ -348,13 +348,13 @@ func pyRepr(v xmlrpc.Value) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = pyrepr.Str(k) + ": " + pyRepr(x[k])
+			parts[i] = python.Repr(k) + ": " + pyRepr(x[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case xmlrpc.Struct:
 		parts := make([]string, len(x))
 		for i, m := range x {
-			parts[i] = pyrepr.Str(m.Name) + ": " + pyRepr(m.Value)
+			parts[i] = python.Repr(m.Name) + ": " + pyRepr(m.Value)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}

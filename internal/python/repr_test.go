@@ -1,4 +1,4 @@
-package pyrepr
+package python
 
 import (
 	"bytes"
@@ -24,11 +24,11 @@ func TestStrLikePython(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, s := range inputs {
-		if got := Str(s); got != want[i] {
-			t.Errorf("Str(%q) = %s, Python %s", s, got, want[i])
+		if got := Repr(s); got != want[i] {
+			t.Errorf("Repr(%q) = %s, Python %s", s, got, want[i])
 		}
 	}
-	if got := Str("a\xffb"); got != `'a\udcffb'` {
+	if got := Repr("a\xffb"); got != `'a\udcffb'` {
 		t.Errorf("invalid UTF-8: %s", got)
 	}
 }

@@ -1,6 +1,7 @@
-// Package pyrepr renders values as Python 3's repr() does, for the
-// reference's messages and faults that format names with %r.
-package pyrepr
+// Package python reproduces the few behaviours of Python's standard
+// library the reference's answers depend on: repr() of a str, and the
+// lenient base64 decoding of base64.decodebytes.
+package python
 
 import (
 	"strings"
@@ -8,12 +9,12 @@ import (
 	"unicode/utf8"
 )
 
-// Str is repr() of a str: single quotes unless the text holds a single
+// Repr is repr() of a str: single quotes unless the text holds a single
 // quote and no double quote; backslash escapes for \, the quote, \t, \n,
 // \r and non-printable characters (\xhh, \uhhhh, \Uhhhhhhhh). Bytes that
 // are not UTF-8 are shown as the surrogates Python's surrogateescape
 // decoding gives (\udcXX), as for file names.
-func Str(s string) string {
+func Repr(s string) string {
 	q := byte('\'')
 	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
 		q = '"'
