@@ -3,12 +3,9 @@
 package main
 
 import (
-	"context"
 	"os"
 
-	"github.com/supervisorgo/supervisor/internal/daemon"
+	"github.com/supervisorgo/supervisor/supervisord"
 )
 
-func main() {
-	os.Exit(daemon.Main(context.Background(), os.Args[0], os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { os.Exit(supervisord.Main()) }
