@@ -330,62 +330,44 @@ func settle(ctx context.Context, w waiter) (xmlrpc.Value, error) {
 	return true, nil
 }
 
+// verb is what startProcess and stopProcess (and their group and all
+// variants, make_allfunc's callers) share: the action on one process and
+// the states it applies to in a group.
+type verb struct {
+	one     func(ctx context.Context, name string, p *process.Process, wait bool) (waiter, error)
+	applies func(process.State) bool
+}
+
+func (a *api) start() verb { return verb{a.startOne, notRunning} }
+func (a *api) stop() verb  { return verb{a.stopOne, running} }
+
 func (a *api) startProcess(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
-	if err := a.update(); err != nil {
-		return nil, err
-	}
-	wait := optionalWait(params, 1)
-	name, err := stringArg(params[0], "name")
-	if err != nil {
-		return nil, err
-	}
-	g, p, err := a.lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	if p == nil {
-		return a.startGroup(ctx, g.Config.Name, wait)
-	}
-	w, err := a.startOne(ctx, name, p, wait)
-	if err != nil {
-		return nil, err
-	}
-	return settle(ctx, w)
+	return a.single(ctx, params, a.start())
 }
 
 func (a *api) startProcessGroup(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
-	return a.startGroup(ctx, params[0], optionalWait(params, 1))
-}
-
-func (a *api) startGroup(ctx context.Context, name xmlrpc.Value, wait bool) (xmlrpc.Value, error) {
-	if err := a.update(); err != nil {
-		return nil, err
-	}
-	g, err := a.groupArg(name)
-	if err != nil {
-		return nil, err
-	}
-	return each(ctx, byPriority(g), notRunning, a.startEach(wait))
+	return a.group(ctx, params[0], optionalWait(params, 1), a.start())
 }
 
 func (a *api) startAllProcesses(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
-	if err := a.update(); err != nil {
-		return nil, err
-	}
-	return each(ctx, a.allByPriority(), notRunning, a.startEach(optionalWait(params, 0)))
-}
-
-// startEach is startProcess(name, wait) as make_allfunc calls it.
-func (a *api) startEach(wait bool) func(ctx context.Context, name string, t target) (waiter, error) {
-	return func(ctx context.Context, name string, t target) (waiter, error) {
-		if err := a.update(); err != nil {
-			return nil, err
-		}
-		return a.startOne(ctx, name, t.p, wait)
-	}
+	return a.all(ctx, optionalWait(params, 0), a.start())
 }
 
 func (a *api) stopProcess(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
+	return a.single(ctx, params, a.stop())
+}
+
+func (a *api) stopProcessGroup(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
+	return a.group(ctx, params[0], optionalWait(params, 1), a.stop())
+}
+
+func (a *api) stopAllProcesses(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
+	return a.all(ctx, optionalWait(params, 0), a.stop())
+}
+
+// single is startProcess/stopProcess(name, wait): a whole-group name
+// delegates to the group variant (and so answers an array).
+func (a *api) single(ctx context.Context, params []xmlrpc.Value, v verb) (xmlrpc.Value, error) {
 	if err := a.update(); err != nil {
 		return nil, err
 	}
@@ -399,20 +381,17 @@ func (a *api) stopProcess(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Va
 		return nil, err
 	}
 	if p == nil {
-		return a.stopGroup(ctx, g.Config.Name, wait)
+		return a.group(ctx, g.Config.Name, wait, v)
 	}
-	w, err := a.stopOne(ctx, name, p, wait)
+	w, err := v.one(ctx, name, p, wait)
 	if err != nil {
 		return nil, err
 	}
 	return settle(ctx, w)
 }
 
-func (a *api) stopProcessGroup(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
-	return a.stopGroup(ctx, params[0], optionalWait(params, 1))
-}
-
-func (a *api) stopGroup(ctx context.Context, name xmlrpc.Value, wait bool) (xmlrpc.Value, error) {
+// group is start/stopProcessGroup(name, wait).
+func (a *api) group(ctx context.Context, name xmlrpc.Value, wait bool, v verb) (xmlrpc.Value, error) {
 	if err := a.update(); err != nil {
 		return nil, err
 	}
@@ -420,23 +399,25 @@ func (a *api) stopGroup(ctx context.Context, name xmlrpc.Value, wait bool) (xmlr
 	if err != nil {
 		return nil, err
 	}
-	return each(ctx, byPriority(g), running, a.stopEach(wait))
+	return each(ctx, byPriority(g), v.applies, a.eachOne(v, wait))
 }
 
-func (a *api) stopAllProcesses(ctx context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
+// all is start/stopAllProcesses(wait).
+func (a *api) all(ctx context.Context, wait bool, v verb) (xmlrpc.Value, error) {
 	if err := a.update(); err != nil {
 		return nil, err
 	}
-	return each(ctx, a.allByPriority(), running, a.stopEach(optionalWait(params, 0)))
+	return each(ctx, a.allByPriority(), v.applies, a.eachOne(v, wait))
 }
 
-// stopEach is stopProcess(name, wait) as make_allfunc calls it.
-func (a *api) stopEach(wait bool) func(ctx context.Context, name string, t target) (waiter, error) {
+// eachOne is the single-process call as make_allfunc makes it, with the
+// shutdown check of a call of its own.
+func (a *api) eachOne(v verb, wait bool) func(ctx context.Context, name string, t target) (waiter, error) {
 	return func(ctx context.Context, name string, t target) (waiter, error) {
 		if err := a.update(); err != nil {
 			return nil, err
 		}
-		return a.stopOne(ctx, name, t.p, wait)
+		return v.one(ctx, name, t.p, wait)
 	}
 }
 
