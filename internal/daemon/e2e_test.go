@@ -53,6 +53,7 @@ func TestMain(m *testing.M) {
 // helperMain is a child program for the tests, chosen by mode:
 //
 //	run            print "started", then wait for a signal (default dispositions)
+//	talk           write a line, a capture-mode message and a line at once, then wait
 //	exit N         exit with status N at once
 //	ignore-term    ignore SIGTERM and wait
 //	once-fail F    the first time (F does not exist): create F, run 1.5 s, exit 3; later: run
@@ -61,6 +62,10 @@ func helperMain(mode string, args []string) {
 	switch mode {
 	case "run":
 		fmt.Println("started")
+		select {}
+	case "talk":
+		// One write: a line, a capture-mode message, another line.
+		os.Stdout.WriteString("hello\n<!--XSUPERVISOR:BEGIN-->commdata<!--XSUPERVISOR:END-->bye\n")
 		select {}
 	case "exit":
 		n, _ := strconv.Atoi(args[0])

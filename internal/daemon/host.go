@@ -3,13 +3,13 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
 
 	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/events"
 	"github.com/supervisorgo/supervisor/internal/mainlog"
 	"github.com/supervisorgo/supervisor/internal/process"
 	"github.com/supervisorgo/supervisor/internal/rpc"
@@ -33,6 +33,8 @@ type host struct {
 
 	mu  sync.Mutex
 	cfg *config.Config // the last-read configuration
+
+	events *hub
 
 	// dispatcher serves Call; it is set once every namespace is mounted.
 	dispatcher atomic.Pointer[rpc.Server]
@@ -137,8 +139,7 @@ func (h *host) WriteStdin(_ context.Context, p *process.Process, data []byte) er
 	}
 }
 
-// RemoteCommunication would emit a REMOTE_COMMUNICATION event; events are
-// not built yet, so it is only logged.
+// RemoteCommunication publishes a REMOTE_COMMUNICATION event.
 func (h *host) RemoteCommunication(typ, data string) {
-	h.log.Debug(fmt.Sprintf("remote communication event of type %q (%d bytes): no event listeners yet", typ, len(data)))
+	h.events.bus.Publish(events.Remote(typ, data))
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/events"
 	"github.com/supervisorgo/supervisor/internal/httpd"
 	"github.com/supervisorgo/supervisor/internal/logtail"
 	"github.com/supervisorgo/supervisor/internal/mainlog"
@@ -43,8 +44,9 @@ func Run(ctx context.Context, cfg *config.Config, e env) error {
 	defer signal.Stop(sigs)
 	signal.Ignore(syscall.SIGPIPE)
 	first := true
+	bus := &events.Bus{} // one for every life: serials go on across restarts
 	for {
-		state, err := runOnce(ctx, cfg, e, sigs, first)
+		state, err := runOnce(ctx, cfg, e, sigs, first, bus)
 		if err != nil || state != supervisor.Restarting {
 			return err
 		}
@@ -57,7 +59,7 @@ func Run(ctx context.Context, cfg *config.Config, e env) error {
 
 // runOnce is one life of the daemon on one configuration: supervisord's
 // main() then run() then runforever(). It returns the state it ended in.
-func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal, first bool) (supervisor.State, error) {
+func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal, first bool, bus *events.Bus) (supervisor.State, error) {
 	sd := &cfg.Supervisord
 	var pending mainlog.Pending
 	pending.AddConfig(cfg)
@@ -86,7 +88,11 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 	}
 
 	sp := newSpawner(cfg, log)
-	m := supervisor.New(supervisor.Deps{Spawner: sp, Logger: log})
+	ev := newHub(ctx, bus, log, sd.Identifier)
+	defer ev.close()
+	sp.events = ev
+	m := supervisor.New(supervisor.Deps{Spawner: sp, Logger: log, OnTransition: ev.transition, OnGroup: ev.group})
+	ev.m = m
 	defer sp.Close()
 	defer m.Close()
 	for _, g := range cfg.Groups {
@@ -102,7 +108,7 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 			return supervisor.Shutdown, fmt.Errorf("group %s: %w", g.Name, err)
 		}
 	}
-	h := &host{m: m, sp: sp, log: log, outputs: outputs, load: e.load, cfg: cfg, requests: make(chan supervisor.State, 1)}
+	h := &host{m: m, sp: sp, log: log, outputs: outputs, load: e.load, cfg: cfg, requests: make(chan supervisor.State, 1), events: ev}
 	srv, closeNamespaces, err := serve(ctx, cfg, h, log)
 	if err != nil {
 		return supervisor.Shutdown, err
@@ -133,11 +139,15 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 	if e.ready != nil && first {
 		e.ready(nil)
 	}
+	tickCtx, stopTicks := context.WithCancel(ctx)
+	defer stopTicks()
+	go events.Ticks(tickCtx, bus)
+	bus.Publish(events.SupervisorRunning())
 	if err := m.Start(ctx); err != nil {
 		return supervisor.Shutdown, err
 	}
 
-	state := loop(ctx, log, m, sp, outputs, sigs, h.requests)
+	state := loop(ctx, log, m, sp, outputs, sigs, h.requests, func() { bus.Publish(events.SupervisorStopping()) })
 	return state, nil
 }
 
@@ -151,6 +161,13 @@ func checkFactories(cfg *config.Config) error {
 		}
 	}
 	return nil
+}
+
+// eventSubscriber is a namespace that takes events (an exec plugin).
+type eventSubscriber interface {
+	Events() []string
+	Subscribed(eventName string) bool
+	Deliver(headers map[string]string, payload string) error
 }
 
 // serve mounts a namespace per [rpcinterface:x] section, each built by the
@@ -183,6 +200,16 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 			return nil, nil, fmt.Errorf("%s:%d: [rpcinterface:%s] %s", ri.File, ri.Line, ri.Name, msg)
 		}
 		mounts = append(mounts, rpc.Mount{Name: ri.Name, Namespace: ns})
+		if sub, ok := ns.(eventSubscriber); ok {
+			if types := sub.Events(); len(types) > 0 {
+				name := ri.Name
+				h.events.subscribe("rpcinterface:"+name, types, func(e *events.E, serial int64) {
+					if sub.Subscribed(e.Name) {
+						sub.Deliver(events.Headers(e, h.Identification(), name, serial), e.Payload)
+					}
+				})
+			}
+		}
 	}
 	dispatcher, err := rpc.New(mounts, rpc.Options{Log: log})
 	if err != nil {
@@ -214,7 +241,7 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 
 // loop handles signals until one asks to stop, then stops every process
 // (still handling signals) and returns the state: SHUTDOWN or RESTARTING.
-func loop(ctx context.Context, log *slog.Logger, m *supervisor.Manager, sp *spawner, outputs *mainlog.Outputs, sigs chan os.Signal, requests chan supervisor.State) supervisor.State {
+func loop(ctx context.Context, log *slog.Logger, m *supervisor.Manager, sp *spawner, outputs *mainlog.Outputs, sigs chan os.Signal, requests chan supervisor.State, stopping func()) supervisor.State {
 	state := supervisor.Running
 	var stopped chan error
 	for {
@@ -240,6 +267,7 @@ func loop(ctx context.Context, log *slog.Logger, m *supervisor.Manager, sp *spaw
 			return state
 		}
 		if state != supervisor.Running && stopped == nil {
+			stopping()
 			stopped = make(chan error, 1)
 			go func() { stopped <- m.Shutdown(context.WithoutCancel(ctx), state) }()
 		}

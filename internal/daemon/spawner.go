@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/supervisorgo/supervisor/internal/capture"
 	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/events"
+	"github.com/supervisorgo/supervisor/internal/listener"
 	"github.com/supervisorgo/supervisor/internal/process"
 	"github.com/supervisorgo/supervisor/internal/spawn"
 )
@@ -45,9 +49,16 @@ type spawner struct {
 	sinks map[*config.Process]*sinks
 	fcgi  map[string]*fcgiSocket // by group name
 	wg    sync.WaitGroup         // pump and reaper goroutines
+
+	// events, if set, gets the output events and knows the listener
+	// pools; it is set before the first spawn.
+	events *hub
 }
 
-type sinks struct{ stdout, stderr *capture.Sink }
+type sinks struct {
+	stdout, stderr *capture.Sink
+	pid            atomic.Int64 // of the running child, for the output events
+}
 
 func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
 	return &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
@@ -76,10 +87,26 @@ func (s *spawner) sinksFor(p *config.Process) (*sinks, error) {
 	if ks, ok := s.sinks[p]; ok {
 		return ks, nil
 	}
+	ks := &sinks{}
 	open := func(ch string, lf config.LogFile) (*capture.Sink, error) {
-		return capture.Open(capture.Options{Process: p.Name, Channel: ch, Path: lf.Path, MaxBytes: lf.MaxBytes,
+		o := capture.Options{Process: p.Name, Channel: ch, Path: lf.Path, MaxBytes: lf.MaxBytes,
 			Backups: lf.Backups, Syslog: lf.Syslog, StripANSI: s.stripANSI, MainLog: s.log,
-			CaptureMaxBytes: lf.CaptureMaxBytes})
+			CaptureMaxBytes: lf.CaptureMaxBytes}
+		if p.EventListener && ch == "stdout" {
+			// A listener's stdout is its protocol channel: it is logged,
+			// but is neither captured nor turned into events.
+			o.CaptureMaxBytes = 0
+		} else if h := s.events; h != nil {
+			if lf.EventsEnabled {
+				o.OnData = func(data []byte) {
+					h.bus.Publish(events.ProcessLogData(p.Name, p.Group, int(ks.pid.Load()), ch, data))
+				}
+			}
+			o.OnComm = func(data []byte) {
+				h.bus.Publish(events.ProcessCommunicationData(p.Name, p.Group, int(ks.pid.Load()), ch, data))
+			}
+		}
+		return capture.Open(o)
 	}
 	out, err := open("stdout", p.Stdout)
 	if err != nil {
@@ -90,7 +117,7 @@ func (s *spawner) sinksFor(p *config.Process) (*sinks, error) {
 		out.Close()
 		return nil, err
 	}
-	ks := &sinks{stdout: out, stderr: errSink}
+	ks.stdout, ks.stderr = out, errSink
 	s.sinks[p] = ks
 	return ks, nil
 }
@@ -137,9 +164,19 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		return nil, err
 	}
 	lc := &liveChild{c: c, done: make(chan process.ExitStatus, 1)}
+	ks.pid.Store(int64(c.Pid))
+	var member *listener.Member
+	if s.events != nil && p.EventListener {
+		member = s.events.member(p)
+	}
+	var stdout io.Writer = ks.stdout
+	if member != nil {
+		member.Spawned(c.Stdin)
+		stdout = listenerOutput{member, ks.stdout}
+	}
 	var pumps sync.WaitGroup
 	if c.Stdout != nil {
-		pumps.Go(func() { capture.Pump(c.Stdout, ks.stdout) })
+		pumps.Go(func() { capture.Pump(c.Stdout, stdout) })
 	}
 	if c.Stderr != nil {
 		pumps.Go(func() { capture.Pump(c.Stderr, ks.stderr) })
@@ -172,6 +209,9 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		<-drained
 		if sock != nil {
 			sock.release()
+		}
+		if member != nil {
+			member.Exited()
 		}
 		status := process.ExitStatus{Code: es.Code, Detail: es.Describe()}
 		if err != nil {
@@ -270,6 +310,17 @@ func unread(f *os.File) int {
 		}
 	})
 	return n
+}
+
+// listenerOutput is a listener's stdout: its protocol, then its log.
+type listenerOutput struct {
+	m   *listener.Member
+	log io.Writer
+}
+
+func (l listenerOutput) Write(p []byte) (int, error) {
+	l.m.Output(p)
+	return l.log.Write(p)
 }
 
 // liveChild adapts a spawn.Child to process.Child.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/events"
 	"github.com/supervisorgo/supervisor/internal/jsonrpc"
 	"github.com/supervisorgo/supervisor/internal/mainlog"
 	"github.com/supervisorgo/supervisor/internal/rpc"
@@ -248,12 +249,7 @@ func (p *Plugin) Events() []string {
 func (p *Plugin) Subscribed(eventName string) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	for _, e := range p.events {
-		if e == "EVENT" || e == eventName || strings.HasPrefix(eventName, e+"_") {
-			return true
-		}
-	}
-	return false
+	return events.Matches(eventName, p.events)
 }
 
 // ErrNotRunning is returned by Deliver while the plugin is restarting.

@@ -1,0 +1,31 @@
+package python
+
+import "bytes"
+
+// BytesRepr is repr() of a bytes object: b'...' with the same choice of
+// quote as Repr, \t \n \r \\ and the quote escaped, and every byte outside
+// printable ASCII as \xhh.
+func BytesRepr(s []byte) string {
+	q := byte('\'')
+	if bytes.IndexByte(s, '\'') >= 0 && bytes.IndexByte(s, '"') < 0 {
+		q = '"'
+	}
+	b := []byte{'b', q}
+	for _, c := range s {
+		switch {
+		case c == q || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\t':
+			b = append(b, `\t`...)
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '\r':
+			b = append(b, `\r`...)
+		case c < ' ' || c >= 0x7f:
+			b = appendHex(b, `\x`, uint32(c), 2)
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(append(b, q))
+}
