@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -268,6 +269,8 @@ startsecs=0
 			[]string{"PROCESS_STATE_RUNNING processname:b groupname:b from_state:STARTING pid:N serial:4 poolserial:4",
 				"PROCESS_STATE_RUNNING processname:rec groupname:rec from_state:STARTING pid:N serial:5 poolserial:5"},
 			[]string{`ERRO pool rec event buffer overflowed, discarding event 0`, `ERRO pool rec event buffer overflowed, discarding event 3`}},
+		{"never ready", "events=PROCESS_STATE\nbuffer_size=2\nstartsecs=0", "mute", nil,
+			[]string{`ERRO pool rec event buffer overflowed, discarding event 3\n`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -292,16 +295,31 @@ startsecs=0
 				for _, p := range tc.logs {
 					s.d.waitLog(30*time.Second, p)
 				}
+				log := s.d.log() // before the shutdown's own events
 				s.d.stop(syscall.SIGTERM, 30*time.Second)
-				return got[:len(tc.wait)], s.d.log()
+				return got[:len(tc.wait)], log
 			}
 			var ref, ours []string
+			var refLog, ourLog string
 			var wg sync.WaitGroup
-			wg.Go(func() { t.Run("reference", func(t *testing.T) { ref, _ = run(t, referenceBin) }) })
-			wg.Go(func() { t.Run("ours", func(t *testing.T) { ours, _ = run(t, supervisordBin) }) })
+			wg.Go(func() { t.Run("reference", func(t *testing.T) { ref, refLog = run(t, referenceBin) }) })
+			wg.Go(func() { t.Run("ours", func(t *testing.T) { ours, ourLog = run(t, supervisordBin) }) })
 			wg.Wait()
 			if t.Failed() {
 				return
+			}
+			overflows := regexp.MustCompile(`(?m)^\S+ \S+ ERRO pool rec event buffer overflowed.*$`)
+			strip := func(log string) []string {
+				var out []string
+				for _, l := range overflows.FindAllString(log, -1) {
+					out = append(out, l[strings.Index(l, "ERRO"):])
+				}
+				return out
+			}
+			r, o := strip(refLog), strip(ourLog)
+			n := min(len(r), len(o)) // both showed the lines waited for
+			if !slices.Equal(r[:n], o[:n]) {
+				t.Errorf("overflow lines differ:\nreference: %q\nours:      %q", r, o)
 			}
 			for i, w := range tc.wait {
 				if !strings.HasPrefix(ref[i], w) {
@@ -325,5 +343,70 @@ func TestTickEvents(t *testing.T) {
 	fmt.Sscanf(rs[0].Payload, "when:%d", &when)
 	if when%5 != 0 || time.Since(time.Unix(when, 0)) > time.Minute {
 		t.Errorf("TICK_5 %q", rs[0].Payload)
+	}
+}
+
+// TestEventStream follows the events over HTTP (Server-Sent Events) behind
+// the inet listener's authentication.
+func TestEventStream(t *testing.T) {
+	t.Parallel()
+	port := freeTCPPort(t)
+	body := fmt.Sprintf(`
+[inet_http_server]
+port=127.0.0.1:%d
+username=u
+password=p
+`, port)
+	s := startEventScenario(t, supervisordBin, "events=PROCESS_GROUP", "", body)
+	s.waitEvents(t, `PROCESS_GROUP_ADDED ^groupname:rec`)
+	url := fmt.Sprintf("http://127.0.0.1:%d/events?events=REMOTE_COMMUNICATION", port)
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without credentials: %s", resp.Status)
+	}
+	req, _ := http.NewRequest("GET", url, nil)
+	req.SetBasicAuth("u", "p")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("%s %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	if _, err := rpcCall(t, s.sock, "supervisor.sendRemoteCommEvent", "kind", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	rd := bufio.NewReader(resp.Body)
+	var lines []string
+	for len(lines) < 3 {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream: %v after %q", err, lines)
+		}
+		if line != "\n" {
+			lines = append(lines, strings.TrimSuffix(line, "\n"))
+		}
+	}
+	if !regexp.MustCompile(`^id: \d+$`).MatchString(lines[0]) || lines[1] != "event: REMOTE_COMMUNICATION" ||
+		!strings.Contains(lines[2], `"payload":"type:kind\nhello"`) {
+		t.Errorf("stream %q", lines)
+	}
+	// The daemon does not wait for the stream to end.
+	s.d.cmd.Process.Signal(syscall.SIGTERM)
+	if _, err := io.Copy(io.Discard, rd); err != nil {
+		t.Logf("stream ended with %v", err)
+	}
+	select {
+	case <-s.d.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("supervisord did not exit")
+	}
+	if strings.Contains(s.d.log(), "shutdown") && strings.Contains(s.d.log(), "deadline") {
+		t.Errorf("shutdown waited for the stream:\n%s", s.d.log())
 	}
 }

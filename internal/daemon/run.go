@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/supervisorgo/supervisor/internal/config"
 	"github.com/supervisorgo/supervisor/internal/events"
+	"github.com/supervisorgo/supervisor/internal/eventstream"
 	"github.com/supervisorgo/supervisor/internal/httpd"
 	"github.com/supervisorgo/supervisor/internal/logtail"
 	"github.com/supervisorgo/supervisor/internal/mainlog"
@@ -163,6 +165,18 @@ func checkFactories(cfg *config.Config) error {
 	return nil
 }
 
+// servers are the HTTP servers and what ends their event streams.
+type servers struct {
+	*httpd.Server
+	endStreams func()
+}
+
+// Shutdown ends the event streams, then shuts the servers down.
+func (s *servers) Shutdown(ctx context.Context) error {
+	s.endStreams()
+	return s.Server.Shutdown(ctx)
+}
+
 // eventSubscriber is a namespace that takes events (an exec plugin).
 type eventSubscriber interface {
 	Events() []string
@@ -173,7 +187,7 @@ type eventSubscriber interface {
 // serve mounts a namespace per [rpcinterface:x] section, each built by the
 // factory its section names, and starts the HTTP servers (the reference's
 // make_http_servers, before daemonizing so that a port in use is reported).
-func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (*httpd.Server, func(), error) {
+func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (*servers, func(), error) {
 	var mounts []rpc.Mount
 	closeAll := func() {
 		for _, m := range mounts {
@@ -230,13 +244,25 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 		}
 		return "", true
 	}
+	streams, endStreams := context.WithCancel(ctx)
+	stream := eventstream.Handler(streams, h.events.bus, h.Identification)
+	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == eventstream.Path {
+			stream.ServeHTTP(w, r)
+			return
+		}
+		httpd.WriteError(w, http.StatusNotFound)
+	})
 	srv, err := httpd.Start(ctx, cfg.HTTPServers, httpd.Options{RPC: dispatcher, Log: log,
-		LogTail: logtail.Handler(tails), MainLogTail: logtail.MainHandler(h.MainLogPath)})
+		LogTail: logtail.Handler(tails), MainLogTail: logtail.MainHandler(h.MainLogPath), Web: web})
 	if err != nil {
+		endStreams()
 		closeAll()
 		return nil, nil, err
 	}
-	return srv, closeAll, nil
+	// Event streams never end by themselves: they end when the servers
+	// shut down.
+	return &servers{srv, endStreams}, closeAll, nil
 }
 
 // loop handles signals until one asks to stop, then stops every process
