@@ -108,8 +108,8 @@ func (h *hub) member(pc *config.Process) *listener.Member {
 }
 
 // subscribe hands the events of types to deliver from a queue of its own
-// (for exec plugins), until the hub closes.
-func (h *hub) subscribe(name string, types []string, deliver func(e *events.E, poolSerial int64)) {
+// (for plugins), until the returned function is called or the hub closes.
+func (h *hub) subscribe(name string, types []string, deliver func(e *events.E, poolSerial int64)) (unsubscribe func()) {
 	q := events.NewQueue(10000, deliver, func(e *events.E) {
 		h.log.Error(fmt.Sprintf("%s event queue overflowed, discarding event %d", name, e.Serial()))
 	})
@@ -117,6 +117,9 @@ func (h *hub) subscribe(name string, types []string, deliver func(e *events.E, p
 	h.mu.Lock()
 	h.closers = append(h.closers, func() { unsub(); q.Close() })
 	h.mu.Unlock()
+	// The subscriber may end its subscription from its own handler: the
+	// queue is closed without waiting for that delivery to return.
+	return func() { unsub(); go q.Close() }
 }
 
 // close ends every subscription and pool of this life of the daemon (the
