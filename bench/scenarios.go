@@ -44,6 +44,7 @@ var scenarios = []*scenario{
 	restartLatency(),
 	shutdown100(),
 	api1000(),
+	events5000(),
 }
 
 // program is one [program:x] section.

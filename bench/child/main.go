@@ -11,6 +11,8 @@
 //	                              possible for the duration, then print
 //	                              "wrote <bytes>" on stderr and exit 0
 //	child exit -after 1s          exit with -code (0) after the duration
+//	child listener                an event listener that answers OK at once and
+//	                              reports on stderr when it got the event "last"
 //
 // Every mode exits on its own once -ttl passes or its parent changes (the
 // daemon died), so a benchmark killed hard leaves nothing running for long.
@@ -57,6 +59,8 @@ func main() {
 	case "exit":
 		time.Sleep(*after)
 		os.Exit(*code)
+	case "listener":
+		err = listener()
 	default:
 		err = fmt.Errorf("unknown mode %q", mode)
 	}
