@@ -1,6 +1,8 @@
 package events
 
 import (
+	"github.com/supervisorgo/supervisor/internal/config"
+
 	"context"
 	"slices"
 	"sync"
@@ -182,4 +184,12 @@ func TestTicksStops(t *testing.T) {
 	go func() { Ticks(ctx, &Bus{}); close(done) }()
 	cancel()
 	<-done
+}
+
+// The configuration loader accepts exactly the event types known here.
+func TestNamesMatchConfig(t *testing.T) {
+	want := slices.Sorted(slices.Values(config.EventTypes))
+	if got := Names(); !slices.Equal(got, want) {
+		t.Errorf("events %q\nconfig %q", got, want)
+	}
 }
