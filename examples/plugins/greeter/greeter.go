@@ -45,12 +45,10 @@ func New(_ context.Context, ic plugin.InitContext) (plugin.Namespace, error) {
 // Methods lists the namespace's methods with their help and signatures.
 func (n *Namespace) Methods() []plugin.Method {
 	return []plugin.Method{
-		{
-			Name:      "greet",
-			Help:      "Greet someone.\n\n@param string name Who to greet\n@return string The greeting",
-			Signature: []string{"string", "string"},
-			Call:      n.greet,
-		},
+		// A typed method: the parameter is decoded and checked for us,
+		// and the signature (string, string) comes from the types.
+		plugin.Func1("greet", "Greet someone.\n\n@param string name Who to greet\n@return string The greeting", n.greet),
+		// A method on raw XML-RPC values.
 		{
 			Name:      "countRunning",
 			Help:      "Count the processes in the RUNNING state.\n\n@return int How many",
@@ -60,14 +58,7 @@ func (n *Namespace) Methods() []plugin.Method {
 	}
 }
 
-func (n *Namespace) greet(_ context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
-	if len(params) != 1 {
-		return nil, &xmlrpc.Fault{Code: 2, String: "INCORRECT_PARAMETERS"}
-	}
-	name, ok := params[0].(string)
-	if !ok {
-		return nil, &xmlrpc.Fault{Code: 2, String: "INCORRECT_PARAMETERS: name must be a string"}
-	}
+func (n *Namespace) greet(_ context.Context, name string) (string, error) {
 	return fmt.Sprintf("%s, %s!", n.greeting, name), nil
 }
 
