@@ -77,6 +77,10 @@ type loader struct {
 	here     string
 	f        *ini.File
 	cfg      *Config
+	// noEnvInGet leaves the ENV_ names out of get's expansions, as for
+	// the parser supervisor_twiddler makes (ProgramProcesses): only the
+	// names a caller passes are known.
+	noEnvInGet bool
 }
 
 func newLoader(path string, opts Options) (*loader, error) {
@@ -244,7 +248,10 @@ func (l *loader) get(section, key, def string, vars ini.Vars) (value, error) {
 	if vars == nil {
 		vars = ini.Vars{}
 	}
-	all := l.envVars.Clone()
+	all := ini.Vars{}
+	if !l.noEnvInGet {
+		all = l.envVars.Clone()
+	}
 	for n, x := range vars {
 		all[n] = x
 	}

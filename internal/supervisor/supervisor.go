@@ -111,6 +111,10 @@ type Manager struct {
 	ctx    context.Context // lifetime of the process actors
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// stops ends the actors of the processes added to a group by
+	// AddProcesses, when RemoveProcess removes them (members.go).
+	stops map[*process.Process]context.CancelFunc
 }
 
 // New returns a Manager with no groups, in state RUNNING.
