@@ -58,9 +58,6 @@ func Func3[A, B, C, R any](name, help string, f func(ctx context.Context, a A, b
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
-// Fault codes of the reference used by typed methods.
-const faultIncorrectParameters = 2
-
 func typed(name, help string, types []reflect.Type, call func(context.Context, []reflect.Value) (any, error)) Method {
 	params := types[1:]
 	sig := make([]string, len(types))
@@ -72,13 +69,13 @@ func typed(name, help string, types []reflect.Type, call func(context.Context, [
 	}
 	return Method{Name: name, Help: help, Signature: sig, Call: func(ctx context.Context, values []xmlrpc.Value) (xmlrpc.Value, error) {
 		if len(values) != len(params) {
-			return nil, &xmlrpc.Fault{Code: faultIncorrectParameters, String: "INCORRECT_PARAMETERS"}
+			return nil, &xmlrpc.Fault{Code: FaultIncorrectParameters, String: "INCORRECT_PARAMETERS"}
 		}
 		args := make([]reflect.Value, len(params))
 		for i, t := range params {
 			v := reflect.New(t).Elem()
 			if err := decodeInto(v, values[i]); err != nil {
-				return nil, &xmlrpc.Fault{Code: faultIncorrectParameters,
+				return nil, &xmlrpc.Fault{Code: FaultIncorrectParameters,
 					String: fmt.Sprintf("INCORRECT_PARAMETERS: parameter %d: %v", i+1, err)}
 			}
 			args[i] = v
