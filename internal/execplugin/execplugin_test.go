@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,11 @@ func (r *recorder) wait(t *testing.T, subs ...string) string {
 // fakeHost answers calls from the plugin.
 type fakeHost struct {
 	ns atomic.Pointer[Plugin]
+
+	// supervisor.block waits for release; blocked counts the waiting
+	// calls and most the largest count seen.
+	release       chan struct{}
+	blocked, most atomic.Int64
 }
 
 func (h *fakeHost) Identification() string { return "supervisor" }
@@ -84,6 +90,16 @@ func (h *fakeHost) Call(ctx context.Context, method string, params ...xmlrpc.Val
 		return xmlrpc.Struct{{Name: "statecode", Value: 1}, {Name: "statename", Value: "RUNNING"}}, nil
 	case "supervisor.echo":
 		return params, nil
+	case "supervisor.block":
+		n := h.blocked.Add(1)
+		for m := h.most.Load(); n > m && !h.most.CompareAndSwap(m, n); m = h.most.Load() {
+		}
+		defer h.blocked.Add(-1)
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+		}
+		return true, nil
 	}
 	if ns, ok := strings.CutPrefix(method, "test."); ok {
 		for _, m := range h.ns.Load().Methods() {
@@ -164,7 +180,7 @@ func TestWellBehaved(t *testing.T) {
 	for _, m := range s.p.Methods() {
 		names = append(names, m.Name)
 	}
-	if !reflect.DeepEqual(names, []string{"echo", "add", "fail", "slow", "callback", "crash", "log", "info", "lastEvent", "long", "dotted.name_1"}) {
+	if !reflect.DeepEqual(names, []string{"echo", "add", "fail", "slow", "callback", "crash", "log", "info", "lastEvent", "long", "dotted.name_1", "flood"}) {
 		t.Fatalf("methods = %q", names)
 	}
 	echo := s.p.Methods()[0]
@@ -465,4 +481,46 @@ func TestPythonKV(t *testing.T) {
 		t.Errorf("store signature = %q", sig)
 	}
 	log.wait(t, "INFO", "rpcinterface:kv: kv plugin ready")
+}
+
+// TestCallFlood: a plugin that sends a thousand calls into supervisord at
+// once has at most maxCallsIn of them served at a time; the others get
+// the FAILED fault at once, and the plugin keeps working.
+func TestCallFlood(t *testing.T) {
+	s := mustStart(t, "good")
+	s.host.release = make(chan struct{})
+	const n = 1000
+	type answer struct {
+		v   xmlrpc.Value
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		v, err := s.call(t, "flood", n, "supervisor.block")
+		done <- answer{v, err}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for s.host.blocked.Load() < maxCallsIn {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d calls in flight", s.host.blocked.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(s.host.release)
+	a := <-done
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	counts := a.v.(map[string]any)
+	ok, _ := counts["ok"].(int)
+	failed, _ := counts[strconv.Itoa(int(rpc.Failed))].(int)
+	if ok+failed != n || failed == 0 || ok < maxCallsIn {
+		t.Errorf("counts %v", counts)
+	}
+	if most := s.host.most.Load(); most > maxCallsIn {
+		t.Errorf("%d calls in flight at once", most)
+	}
+	if got, err := s.call(t, "add", 1, 2); err != nil || got != 3 {
+		t.Errorf("add after the flood = %v, %v", got, err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,7 +36,7 @@ var helperMethods = []map[string]any{
 	{"name": "add", "signature": [][]string{{"int", "int", "int"}}},
 	{"name": "fail"}, {"name": "slow"}, {"name": "callback"}, {"name": "crash"},
 	{"name": "log"}, {"name": "info"}, {"name": "lastEvent"}, {"name": "long"},
-	{"name": "dotted.name_1"},
+	{"name": "dotted.name_1"}, {"name": "flood"},
 }
 
 // helperMain is a plugin in the given mode; it returns the exit status.
@@ -117,6 +118,32 @@ func helperMain(mode string) int {
 				return nil, err
 			}
 			return map[string]any{"result": res}, nil
+		case "flood":
+			// n calls of a method back into supervisord at once; the
+			// answer counts the results ("ok") and the error codes.
+			var n int
+			var method string
+			json.Unmarshal(params[0], &n)
+			json.Unmarshal(params[1], &method)
+			var wg sync.WaitGroup
+			var cmu sync.Mutex
+			counts := map[string]int{}
+			for range n {
+				wg.Go(func() {
+					_, err := conn.Call(ctx, method, []any{})
+					key := "ok"
+					if je, ok := err.(*jsonrpc.Error); ok {
+						key = strconv.FormatInt(je.Code, 10)
+					} else if err != nil {
+						key = err.Error()
+					}
+					cmu.Lock()
+					counts[key]++
+					cmu.Unlock()
+				})
+			}
+			wg.Wait()
+			return counts, nil
 		case "crash":
 			os.Exit(4)
 		case "long":

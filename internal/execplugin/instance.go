@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/supervisorgo/supervisor/internal/jsonrpc"
+	"github.com/supervisorgo/supervisor/internal/rpc"
 )
 
 // maxStderrLine is the longest stderr line logged as one line; longer
@@ -69,8 +70,11 @@ func (p *Plugin) launch() (*instance, error) {
 	}
 	inst := &instance{p: p, cmd: cmd, stdin: inW, stdout: outR, stderr: errR,
 		exited: make(chan struct{}), ended: make(chan struct{})}
+	busy := rpc.Failed.Faultf("rpcinterface:%s: more than %d calls from the plugin in flight", p.name, maxCallsIn)
 	inst.conn = jsonrpc.NewConn(outR, inW, jsonrpc.Options{
-		Handler: jsonrpc.HandlerFunc(p.handle),
+		Handler:     jsonrpc.HandlerFunc(p.handle),
+		MaxInFlight: maxCallsIn,
+		Busy:        &jsonrpc.Error{Code: int64(busy.Code), Message: busy.String},
 		BadLine: func(line []byte, err error) {
 			if len(line) > 200 {
 				line = append(line[:200:200], "..."...)
@@ -196,3 +200,7 @@ func (inst *instance) finish() {
 	inst.stderr.Close()
 	inst.wg.Wait()
 }
+
+// maxCallsIn bounds the calls a plugin has in flight into supervisord; a
+// plugin that sends more at once gets the FAILED fault for the excess.
+const maxCallsIn = 64

@@ -62,6 +62,12 @@ type Options struct {
 	MaxLine int
 	// FirstID is the id of the first outgoing call; ids then count up.
 	FirstID int64
+	// MaxInFlight bounds the incoming requests served at once: while that
+	// many are being served, another is answered at once with Busy (or a
+	// generic error when Busy is nil), so that a peer flooding us with
+	// requests costs bounded memory. 0 means no bound.
+	MaxInFlight int
+	Busy        *Error
 }
 
 // Conn is one JSON-RPC 2.0 connection over a pair of byte streams, both
@@ -82,6 +88,7 @@ type Conn struct {
 
 	ctx      context.Context // the handlers' context, cancelled on break
 	cancel   context.CancelFunc
+	inFlight atomic.Int64 // incoming requests being served
 	handlers sync.WaitGroup
 	reader   sync.WaitGroup
 	closed   sync.Once
@@ -273,8 +280,22 @@ func (c *Conn) read(lr *LineReader) {
 				c.opts.Handler.Handle(c.ctx, &Request{Method: m.Method, Params: m.Params})
 			}
 		default:
+			if max := c.opts.MaxInFlight; max > 0 && c.inFlight.Load() >= int64(max) {
+				busy := c.opts.Busy
+				if busy == nil {
+					busy = &Error{Code: ErrInternal.Code, Message: fmt.Sprintf("too many requests in flight (at most %d)", max)}
+				}
+				// Answered on the reader: a peer that floods without
+				// reading its answers is slowed down, not buffered.
+				_ = c.write(&Message{ID: m.ID, Error: busy})
+				continue
+			}
 			req := &Request{ID: m.ID, Method: m.Method, Params: m.Params}
-			c.handlers.Go(func() { c.serve(req) })
+			c.inFlight.Add(1)
+			c.handlers.Go(func() {
+				defer c.inFlight.Add(-1)
+				c.serve(req)
+			})
 		}
 	}
 }

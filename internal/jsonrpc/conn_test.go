@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -227,5 +228,59 @@ func TestDecode(t *testing.T) {
 				t.Fatalf("kind = %q", kind)
 			}
 		})
+	}
+}
+
+// TestMaxInFlight: a peer that floods requests gets Busy answers beyond
+// the bound, and is served again once calls finish.
+func TestMaxInFlight(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	served, most, now := 0, 0, 0
+	busy := &Error{Code: 30, Message: "FAILED: busy"}
+	ca, _ := pair(t, Options{}, Options{MaxInFlight: 4, Busy: busy, Handler: HandlerFunc(func(ctx context.Context, r *Request) (any, error) {
+		mu.Lock()
+		served++
+		now++
+		most = max(most, now)
+		mu.Unlock()
+		if r.Method == "block" {
+			<-release
+		}
+		mu.Lock()
+		now--
+		mu.Unlock()
+		return true, nil
+	})})
+	ctx := t.Context()
+	results := make(chan error, 100)
+	for range 100 {
+		go func() {
+			_, err := ca.Call(ctx, "block", nil)
+			results <- err
+		}()
+	}
+	busyCount := 0
+	for range 96 {
+		err := <-results
+		var je *Error
+		if !errors.As(err, &je) || je.Code != busy.Code || je.Message != busy.Message {
+			t.Fatalf("want busy, got %v", err)
+		}
+		busyCount++
+	}
+	close(release)
+	for range 4 {
+		if err := <-results; err != nil {
+			t.Errorf("blocked call: %v", err)
+		}
+	}
+	if _, err := ca.Call(ctx, "quick", nil); err != nil {
+		t.Errorf("after the flood: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most > 4 || served != 5 || busyCount != 96 {
+		t.Errorf("at most %d at once, %d served, %d busy", most, served, busyCount)
 	}
 }
