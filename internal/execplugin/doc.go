@@ -95,10 +95,15 @@
 //
 // Events: the event types of the handshake's "events" are validated and
 // kept (Events, Subscribed, which treats a type as covering its subtypes
-// like [eventlistener:x] events= does). There is no event bus yet: Deliver
-// is the hook it will call with the listener headers and payload; it sends
-// the "event" notification, or fails with ErrNotRunning while the plugin is
-// down (the event is dropped).
+// like [eventlistener:x] events= does). The daemon subscribes the plugin to
+// those types on the event bus and calls Deliver, from a queue of the
+// plugin's own, with the listener headers and payload; it sends the "event"
+// notification, or fails with ErrNotRunning while the plugin is down (the
+// event is dropped).
+//
+// Calls from the plugin into supervisord are served concurrently, at most
+// 64 at a time; beyond that a call is answered at once with the FAILED
+// fault, so that a plugin flooding supervisord costs bounded memory.
 //
 // # Life cycle and goroutines
 //
