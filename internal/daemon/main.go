@@ -41,6 +41,10 @@ func Main(ctx context.Context, argv0 string, args []string, stdout, stderr io.Wr
 		stdout.Write(examples.SupervisordConf)
 		return 0
 	}
+	var sigs chan os.Signal
+	if flags.Action == ActionRun {
+		sigs = notifySignals()
+	}
 	cfg, err := config.Load(flags.ConfigFile, config.Options{Overrides: flags.Overrides})
 	if err == nil {
 		err = checkFactories(cfg)
@@ -65,7 +69,7 @@ func Main(ctx context.Context, argv0 string, args []string, stdout, stderr io.Wr
 		}
 		return 0
 	}
-	e := env{stdout: stdout, ready: ready, load: func() (*config.Config, error) {
+	e := env{stdout: stdout, ready: ready, sigs: sigs, load: func() (*config.Config, error) {
 		return config.Load(flags.ConfigFile, config.Options{Overrides: flags.Overrides})
 	}}
 	if err := Run(ctx, cfg, e); err != nil {

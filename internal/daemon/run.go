@@ -33,6 +33,20 @@ type env struct {
 	ready func(error)
 	// load re-reads the configuration for a restart.
 	load func() (*config.Config, error)
+	// sigs, if set, already receives the daemon's signals (Main asks for
+	// them before it reads the configuration, so that a signal sent
+	// during start-up is handled once the daemon runs, not fatal).
+	sigs chan os.Signal
+}
+
+// daemonSignals are the signals supervisord handles.
+var daemonSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGCHLD}
+
+// notifySignals starts queueing the daemon's signals.
+func notifySignals() chan os.Signal {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, daemonSignals...)
+	return sigs
 }
 
 // Run runs supervisord on cfg until a signal (or ctx) ends it. SIGHUP
@@ -41,8 +55,10 @@ type env struct {
 func Run(ctx context.Context, cfg *config.Config, e env) error {
 	// Descriptors supervisord inherited must not reach the children.
 	spawn.MarkCloseOnExec(3)
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGCHLD)
+	sigs := e.sigs
+	if sigs == nil {
+		sigs = notifySignals()
+	}
 	defer signal.Stop(sigs)
 	signal.Ignore(syscall.SIGPIPE)
 	first := true
