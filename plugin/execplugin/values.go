@@ -1,0 +1,409 @@
+package execplugin
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dateTimeLayout is the dateTime.iso8601 form of the protocol's table.
+const dateTimeLayout = "20060102T15:04:05"
+
+// maxDepth bounds the nesting of decoded and encoded values.
+const maxDepth = 256
+
+// ErrType is wrapped by the errors of value conversions: a JSON value with
+// no XML-RPC form, a Go value with no JSON form, or an As of the wrong
+// type.
+var ErrType = errors.New("execplugin: value cannot be converted")
+
+// decodeValue converts one JSON value to its Go form per the protocol's
+// type table: a number without '.', 'e' or 'E' is an int (it must fit in
+// 64 bits), any other number a float64; {"$base64": s} is []byte;
+// {"$datetime": s} is a time.Time in UTC; other objects are
+// map[string]any, arrays []any, and null nil. An empty raw value is nil.
+func decodeValue(raw []byte) (any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrType, err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the value", ErrType)
+	}
+	return fromJSON(v, 0)
+}
+
+func fromJSON(v any, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: nested deeper than %d", ErrType, maxDepth)
+	}
+	switch x := v.(type) {
+	case nil, bool, string:
+		return x, nil
+	case json.Number:
+		s := string(x)
+		if strings.ContainsAny(s, ".eE") {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%w: double %s: %v", ErrType, s, err)
+			}
+			return f, nil
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: integer %s out of range", ErrType, s)
+		}
+		return int(n), nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, err := fromJSON(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case map[string]any:
+		if len(x) == 1 {
+			if s, ok := x["$base64"].(string); ok {
+				b, err := base64.StdEncoding.DecodeString(s)
+				if err != nil {
+					return nil, fmt.Errorf("%w: $base64: %v", ErrType, err)
+				}
+				return b, nil
+			}
+			if s, ok := x["$datetime"].(string); ok {
+				t, err := time.Parse(dateTimeLayout, s)
+				if err != nil {
+					return nil, fmt.Errorf("%w: $datetime %q is not YYYYMMDDTHH:MM:SS", ErrType, s)
+				}
+				return t, nil
+			}
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			c, err := fromJSON(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = c
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: unexpected %T", ErrType, v)
+}
+
+// decodeParams converts a request's params (an array, or absent) to a slice.
+func decodeParams(raw []byte) ([]any, error) {
+	v, err := decodeValue(raw)
+	if err != nil {
+		return nil, err
+	}
+	switch p := v.(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		return p, nil
+	}
+	return nil, fmt.Errorf("%w: params is not an array", ErrType)
+}
+
+// encodeValue returns v's JSON form per the protocol's type table.
+func encodeValue(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	if err := appendJSON(&buf, v, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// appendJSON writes v's JSON form: integers as integers, floats always with
+// a fraction or an exponent (so they arrive as doubles), []byte as
+// {"$base64"}, time.Time as {"$datetime"} of its wall clock, maps with
+// sorted keys. Other values go through encoding/json.
+func appendJSON(buf *bytes.Buffer, v any, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("%w: nested deeper than %d", ErrType, maxDepth)
+	}
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case int:
+		buf.WriteString(strconv.Itoa(x))
+	case int8:
+		buf.WriteString(strconv.FormatInt(int64(x), 10))
+	case int16:
+		buf.WriteString(strconv.FormatInt(int64(x), 10))
+	case int32:
+		buf.WriteString(strconv.FormatInt(int64(x), 10))
+	case int64:
+		buf.WriteString(strconv.FormatInt(x, 10))
+	case uint:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint8:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint16:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint32:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint64:
+		buf.WriteString(strconv.FormatUint(x, 10))
+	case float32:
+		return appendFloat(buf, float64(x))
+	case float64:
+		return appendFloat(buf, x)
+	case string:
+		b, _ := json.Marshal(x)
+		buf.Write(b)
+	case []byte:
+		buf.WriteString(`{"$base64":"`)
+		buf.WriteString(base64.StdEncoding.EncodeToString(x))
+		buf.WriteString(`"}`)
+	case time.Time:
+		buf.WriteString(`{"$datetime":"`)
+		buf.WriteString(x.Format(dateTimeLayout))
+		buf.WriteString(`"}`)
+	case json.RawMessage:
+		if !json.Valid(x) {
+			return fmt.Errorf("%w: invalid json.RawMessage", ErrType)
+		}
+		buf.Write(x)
+	case []any:
+		return appendSlice(buf, x, depth)
+	case []string:
+		return appendSlice(buf, x, depth)
+	case []int:
+		return appendSlice(buf, x, depth)
+	case []int64:
+		return appendSlice(buf, x, depth)
+	case []float64:
+		return appendSlice(buf, x, depth)
+	case []bool:
+		return appendSlice(buf, x, depth)
+	case []map[string]any:
+		return appendSlice(buf, x, depth)
+	case map[string]any:
+		return appendMap(buf, x, depth)
+	case map[string]string:
+		return appendMap(buf, x, depth)
+	case map[string]int:
+		return appendMap(buf, x, depth)
+	case map[string]float64:
+		return appendMap(buf, x, depth)
+	case map[string]bool:
+		return appendMap(buf, x, depth)
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Errorf("%w: %T: %v", ErrType, x, err)
+		}
+		buf.Write(b)
+	}
+	return nil
+}
+
+func appendFloat(buf *bytes.Buffer, f float64) error {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return fmt.Errorf("%w: double %v has no JSON form", ErrType, f)
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0" // keep a fraction, so that it reads back as a double
+	}
+	buf.WriteString(s)
+	return nil
+}
+
+func appendSlice[E any](buf *bytes.Buffer, s []E, depth int) error {
+	buf.WriteByte('[')
+	for i, e := range s {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := appendJSON(buf, e, depth+1); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+func appendMap[E any](buf *bytes.Buffer, m map[string]E, depth int) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		b, _ := json.Marshal(k)
+		buf.Write(b)
+		buf.WriteByte(':')
+		if err := appendJSON(buf, m[k], depth+1); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// As converts a decoded value (a parameter, or the result of Call) to T.
+// T may be any type the value already has, or: int64, int32 and float64
+// from an int; []string, []int and []any's other element types from an
+// array whose elements convert; map[string]string and map[string]int from a
+// struct whose members convert; an interface type from anything, nil
+// included. Any other mismatch is an error wrapping ErrType.
+func As[T any](v any) (T, error) {
+	var zero T
+	if t, ok := v.(T); ok {
+		return t, nil
+	}
+	if v == nil && any(zero) == nil {
+		return zero, nil // T is an interface type
+	}
+	var out any
+	switch any(zero).(type) {
+	case int64:
+		if n, ok := v.(int); ok {
+			out = int64(n)
+		}
+	case int32:
+		if n, ok := v.(int); ok && n >= math.MinInt32 && n <= math.MaxInt32 {
+			out = int32(n)
+		}
+	case float64:
+		if n, ok := v.(int); ok {
+			out = float64(n)
+		}
+	case []string:
+		out = asSlice[string](v)
+	case []int:
+		out = asSlice[int](v)
+	case []float64:
+		out = asSlice[float64](v)
+	case []bool:
+		out = asSlice[bool](v)
+	case []map[string]any:
+		out = asSlice[map[string]any](v)
+	case map[string]string:
+		out = asMap[string](v)
+	case map[string]int:
+		out = asMap[int](v)
+	}
+	if t, ok := out.(T); ok {
+		return t, nil
+	}
+	return zero, fmt.Errorf("%w: %s where %s is expected", ErrType, describe(v), describeType[T]())
+}
+
+// asSlice converts an array to []E, or returns nil (an untyped nil, so the
+// caller's type check fails).
+func asSlice[E any](v any) any {
+	a, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]E, len(a))
+	for i, e := range a {
+		c, err := As[E](e)
+		if err != nil {
+			return nil
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func asMap[E any](v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]E, len(m))
+	for k, e := range m {
+		c, err := As[E](e)
+		if err != nil {
+			return nil
+		}
+		out[k] = c
+	}
+	return out
+}
+
+// typeName is the XML-RPC type name of T for a signature, or "" when T has
+// none that can be told without reflection.
+func typeName[T any]() string {
+	var zero T
+	switch any(zero).(type) {
+	case int, int64, int32, int16, int8, uint8, uint16, uint32:
+		return "int"
+	case float64, float32:
+		return "double"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []byte:
+		return "base64"
+	case time.Time:
+		return "dateTime.iso8601"
+	case []any, []string, []int, []int64, []float64, []bool, []map[string]any:
+		return "array"
+	case map[string]any, map[string]string, map[string]int, map[string]float64, map[string]bool:
+		return "struct"
+	}
+	return ""
+}
+
+// describeType names T in error messages: its XML-RPC type, or its Go type.
+func describeType[T any]() string {
+	if n := typeName[T](); n != "" {
+		return n
+	}
+	var p *T
+	return strings.TrimPrefix(fmt.Sprintf("%T", p), "*")
+}
+
+// describe names a decoded value's XML-RPC type in error messages.
+func describe(v any) string {
+	switch v.(type) {
+	case nil:
+		return "nil"
+	case int:
+		return "int"
+	case float64:
+		return "double"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []byte:
+		return "base64"
+	case time.Time:
+		return "dateTime.iso8601"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "struct"
+	}
+	return fmt.Sprintf("%T", v)
+}
