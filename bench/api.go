@@ -42,6 +42,9 @@ func api1000() *scenario {
 			metrics = append(metrics, metricDef{fmt.Sprintf("%s-%d", c.key, conc),
 				fmt.Sprintf("%s, %d client(s), calls/s", c.label, conc), 1, targets[c.key]})
 		}
+		// The daemon's CPU time per call (with 8 clients): unlike the
+		// rate, it hardly depends on what else the machine runs.
+		metrics = append(metrics, metricDef{c.key + "-cpu", c.label + ", daemon CPU ms per call", 3, ""})
 	}
 	return &scenario{
 		name:    "api-1000",
@@ -71,11 +74,28 @@ func api1000() *scenario {
 			for _, c := range calls {
 				body := c.body()
 				for _, conc := range []int{1, 8} {
-					rate, err := callRate(ctx, url, body, conc, 3*time.Second)
+					if err := x.profileMark(); err != nil {
+						return err
+					}
+					cpu0, err := cpuSeconds(d.pid)
+					if err != nil {
+						return err
+					}
+					rate, calls, err := callRate(ctx, url, body, conc, 3*time.Second)
 					if err != nil {
 						return fmt.Errorf("%s: %w", c.label, err)
 					}
+					cpu1, err := cpuSeconds(d.pid)
+					if err != nil {
+						return err
+					}
+					if err := x.profileMark(); err != nil {
+						return err
+					}
 					x.set(fmt.Sprintf("%s-%d", c.key, conc), rate)
+					if conc == 8 && calls > 0 {
+						x.set(c.key+"-cpu", (cpu1-cpu0)*1000/float64(calls))
+					}
 				}
 			}
 			return nil
@@ -84,9 +104,9 @@ func api1000() *scenario {
 }
 
 // callRate posts body from conc clients (one keep-alive connection each)
-// for about dur, and returns completed calls per second. Each client
-// finishes the call in flight when the time is up.
-func callRate(ctx context.Context, url string, body []byte, conc int, dur time.Duration) (float64, error) {
+// for about dur, and returns completed calls per second and their number.
+// Each client finishes the call in flight when the time is up.
+func callRate(ctx context.Context, url string, body []byte, conc int, dur time.Duration) (float64, int64, error) {
 	var done atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -115,7 +135,7 @@ func callRate(ctx context.Context, url string, body []byte, conc int, dur time.D
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return 0, firstErr
+		return 0, 0, firstErr
 	}
-	return float64(done.Load()) / time.Since(start).Seconds(), nil
+	return float64(done.Load()) / time.Since(start).Seconds(), done.Load(), nil
 }

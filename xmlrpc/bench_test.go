@@ -58,6 +58,43 @@ func BenchmarkDecodeMulticall(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeCallBytesMulticall is BenchmarkDecodeMulticall through
+// DecodeCallBytes (its fast path), as the server decodes requests.
+func BenchmarkDecodeCallBytesMulticall(b *testing.B) {
+	calls := make([]any, 20)
+	for i := range calls {
+		calls[i] = Struct{{"methodName", "supervisor.getProcessInfo"}, {"params", []any{fmt.Sprintf("workers:worker_%02d", i)}}}
+	}
+	body, err := MarshalCall("system.multicall", calls)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeCallBytes(body, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAppendResponseAllProcessInfo is BenchmarkEncodeAllProcessInfo
+// into a reused buffer, as the server encodes responses.
+func BenchmarkAppendResponseAllProcessInfo(b *testing.B) {
+	v := allProcessInfo()
+	buf, err := AppendResponse(nil, v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if buf, err = AppendResponse(buf[:0], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEncodeAllProcessInfo(b *testing.B) {
 	v := allProcessInfo()
 	body, err := MarshalResponse(v)

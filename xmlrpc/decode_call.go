@@ -1,6 +1,7 @@
 package xmlrpc
 
 import (
+	"bytes"
 	"io"
 	"unicode/utf8"
 )
@@ -34,12 +35,38 @@ type Call struct {
 // win, and XML-RPC elements in an XML namespace are unknown elements. A
 // missing or empty <methodName> yields ErrNoMethodName.
 func DecodeCall(r io.Reader, opts *DecodeOptions) (*Call, error) {
+	return decodeCall(r, opts)
+}
+
+// DecodeCallBytes is DecodeCall on a document held in memory. It does not
+// keep data nor refer to it in its result.
+func DecodeCallBytes(data []byte, opts *DecodeOptions) (*Call, error) {
+	maxBytes, maxDepth, maxElems := opts.limits()
+	if maxBytes < 0 || int64(len(data)) <= maxBytes {
+		if c, ok := fastCall(data, maxDepth, maxElems); ok {
+			return c, nil
+		}
+		var c callSink
+		if fastScan(data, maxDepth, maxElems, &c) {
+			return c.call()
+		}
+	}
+	return decodeCall(bytes.NewReader(data), opts)
+}
+
+// decodeCall decodes with the full scanner.
+func decodeCall(r io.Reader, opts *DecodeOptions) (*Call, error) {
 	maxBytes, maxDepth, maxElems := opts.limits()
 	sc := scanner{ns: true, maxDepth: maxDepth, maxElems: maxElems}
 	var c callSink
 	if err := sc.run(r, maxBytes, &c); err != nil {
 		return nil, err
 	}
+	return c.call()
+}
+
+// call is the Call of a document the sink received whole.
+func (c *callSink) call() (*Call, error) {
 	if c.method == nil || *c.method == "" {
 		return nil, ErrNoMethodName
 	}
@@ -86,6 +113,41 @@ var callKinds = map[string]callKind{
 	"params":           ckParams,
 }
 
+// callKindOf is callKinds[tag], without hashing for the usual tags.
+func callKindOf(tag string) callKind {
+	switch tag {
+	case "value":
+		return ckValue
+	case "string":
+		return ckString
+	case "member", "name", "methodCall":
+		return ckOther
+	case "struct":
+		return ckStruct
+	case "int", "i4":
+		return ckInt
+	case "param":
+		return ckParam
+	case "params":
+		return ckParams
+	case "array":
+		return ckArray
+	case "data":
+		return ckData
+	case "methodName":
+		return ckMethodName
+	}
+	return callKinds[tag]
+}
+
+// oneByte holds every one-byte string, as interface values.
+var oneByte = func() (t [256]any) {
+	for i := range t {
+		t[i] = string([]byte{byte(i)})
+	}
+	return t
+}()
+
 // callFrame is an open element. As in ElementTree, its text is the
 // character data before its first child (later text is a child's tail,
 // which the reference never reads).
@@ -117,9 +179,14 @@ func (c *callSink) start(tag string) error {
 	if n := len(c.stack); n > 0 {
 		c.stack[n-1].sawChild = true
 	}
-	f := callFrame{kind: callKinds[tag]}
+	f := callFrame{kind: callKindOf(tag)}
 	if k := len(c.spare); k > 0 {
 		f.kids, c.spare = c.spare[k-1][:0], c.spare[:k-1]
+	}
+	if n := len(c.stack); n < cap(c.stack) {
+		// Reuse the text buffer of the last frame popped from here: its
+		// text was copied when it ended.
+		f.text = c.stack[:n+1][n].text[:0]
 	}
 	c.stack = append(c.stack, f)
 	return nil
@@ -135,7 +202,9 @@ func (c *callSink) text(b []byte) {
 func (c *callSink) end(string) error {
 	f := &c.stack[len(c.stack)-1]
 	var text any // ElementTree's elem.text: None unless there was data
-	if len(f.text) > 0 {
+	if len(f.text) == 1 {
+		text = oneByte[f.text[0]] // often "\n" between elements: no allocation
+	} else if len(f.text) > 0 {
 		text = string(f.text)
 	}
 	node, err := c.unmarshal(f, text)

@@ -243,6 +243,7 @@ type outcome struct {
 
 func callOutcome(t *testing.T, doc string) (outcome, error) {
 	c, err := DecodeCall(strings.NewReader(doc), nil)
+	sameAsBytes(t, doc, nil, c, err)
 	switch {
 	case errors.Is(err, ErrNoMethodName):
 		return outcome{kind: "nomethod"}, err
@@ -252,6 +253,33 @@ func callOutcome(t *testing.T, doc string) (outcome, error) {
 		return outcome{kind: "error"}, err
 	}
 	return outcome{kind: "ok", value: jsonNormal(t, map[string]any{"method": c.Method, "params": tagValue(c.Params)})}, nil
+}
+
+// sameAsBytes checks that DecodeCallBytes gives for doc what DecodeCall
+// gave (c and err), and so do each of its fast paths that accepts doc.
+func sameAsBytes(t *testing.T, doc string, opts *DecodeOptions, c *Call, err error) {
+	t.Helper()
+	// %#v, not reflect.DeepEqual, so that a NaN equals a NaN.
+	same := func(c2 *Call, err2 error) bool {
+		return fmt.Sprint(err) == fmt.Sprint(err2) && fmt.Sprintf("%#v", c) == fmt.Sprintf("%#v", c2)
+	}
+	c2, err2 := DecodeCallBytes([]byte(doc), opts)
+	if !same(c2, err2) {
+		t.Errorf("DecodeCallBytes(%q) = %#v, %v; DecodeCall gave %#v, %v", doc, c2, err2, c, err)
+	}
+	maxBytes, maxDepth, maxElems := opts.limits()
+	if maxBytes >= 0 && int64(len(doc)) > maxBytes {
+		return
+	}
+	var sink callSink
+	if fastScan([]byte(doc), maxDepth, maxElems, &sink) {
+		if c2, err2 := sink.call(); !same(c2, err2) {
+			t.Errorf("fastScan(%q) gave %#v, %v; DecodeCall gave %#v, %v", doc, c2, err2, c, err)
+		}
+	}
+	if c2, ok := fastCall([]byte(doc), maxDepth, maxElems); ok && !same(c2, nil) {
+		t.Errorf("fastCall(%q) = %#v; DecodeCall gave %#v, %v", doc, c2, c, err)
+	}
 }
 
 func pyCallOutcome(t *testing.T, r pyResult) outcome {

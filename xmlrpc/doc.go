@@ -67,7 +67,14 @@
 // time.UTC). String content keeps its white space.
 //
 // The decoders are streaming: encoding/xml's tokenizer is read token by
-// token and only the values being built are kept. [DecodeOptions] bounds the
+// token and only the values being built are kept. [DecodeCallBytes], for a
+// request already in memory, first tries two fast paths that give the same
+// result on the documents they accept and leave every other document to
+// the full decoder: a direct parser of methodCalls laid out as XML-RPC
+// clients write them, then a scanner of plain XML (no attributes,
+// namespaces, comments, CDATA or character references) feeding the same
+// unmarshaller as the full decoder. The tests check all three against each
+// other on every document they compare with Python. [DecodeOptions] bounds the
 // document size, the element nesting depth and the element count (defaults
 // 16 MiB, 256, 2^20); exceeding one yields ErrLimit. XML well-formedness is
 // checked as expat does, adding to encoding/xml's checks the ones it leaves

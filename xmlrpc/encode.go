@@ -32,6 +32,13 @@ const xmlHeader = "<?xml version='1.0'?>\n"
 // reference's xmlrpc_marshal). If v is a *Fault or a Fault the document is a
 // fault response, as dumps(Fault(code, string)) produces.
 func MarshalResponse(v Value) ([]byte, error) {
+	return AppendResponse(make([]byte, 0, 256), v)
+}
+
+// AppendResponse appends to dst the document MarshalResponse returns for v,
+// and returns the extended buffer. On error the returned slice is nil. It
+// lets a server encode into a buffer it reuses.
+func AppendResponse(dst []byte, v Value) ([]byte, error) {
 	var f *Fault
 	switch x := v.(type) {
 	case *Fault:
@@ -42,7 +49,7 @@ func MarshalResponse(v Value) ([]byte, error) {
 	case Fault:
 		f = &x
 	}
-	e := encoder{buf: make([]byte, 0, 256)}
+	e := encoder{buf: dst}
 	e.str(xmlHeader + "<methodResponse>\n")
 	if f != nil {
 		e.str("<fault>\n")
@@ -58,6 +65,22 @@ func MarshalResponse(v Value) ([]byte, error) {
 		e.str("</param>\n</params>\n")
 	}
 	e.str("</methodResponse>\n")
+	return e.buf, nil
+}
+
+// Encoded is a value already encoded, as AppendValue writes it
+// ("<value>...</value>\n"): the encoders copy it as it is. It lets a server
+// keep the encoding of a value that does not change from one response to
+// the next. No decoder produces it.
+type Encoded string
+
+// AppendValue appends v as one <value> element, as the encoders write it
+// inside a document, and returns the extended buffer; on error, nil.
+func AppendValue(dst []byte, v Value) ([]byte, error) {
+	e := encoder{buf: dst}
+	if err := e.value(v); err != nil {
+		return nil, err
+	}
 	return e.buf, nil
 }
 
@@ -137,9 +160,9 @@ func (e *encoder) value(v Value) error {
 	case time.Time:
 		return e.time(x)
 	case []any:
-		return e.array(len(x), func(i int) error { return e.value(x[i]) })
+		return e.list(x)
 	case Struct:
-		return e.members(len(x), func(i int) (string, Value) { return x[i].Name, x[i].Value })
+		return e.structure(x)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -154,6 +177,8 @@ func (e *encoder) value(v Value) error {
 		return e.fault(x)
 	case Fault:
 		return e.fault(&x)
+	case Encoded:
+		e.str(string(x))
 	case int64:
 		return e.int64(x)
 	case int32:
@@ -249,6 +274,60 @@ func (e *encoder) array(n int, item func(int) error) error {
 		}
 	}
 	e.str("</data></array></value>\n")
+	e.depth--
+	return nil
+}
+
+// list is array for a []any, without a call through a closure per item.
+func (e *encoder) list(x []any) error {
+	if err := e.open(); err != nil {
+		return err
+	}
+	e.str("<value><array><data>\n")
+	for _, v := range x {
+		if err := e.value(v); err != nil {
+			return err
+		}
+	}
+	e.str("</data></array></value>\n")
+	e.depth--
+	return nil
+}
+
+// structure is members for a Struct, without a call through a closure per
+// member. String and int members, the most common, are written here, into
+// a local slice: a store to e.buf through the pointer e costs a write
+// barrier while the garbage collector runs.
+func (e *encoder) structure(x Struct) error {
+	if err := e.open(); err != nil {
+		return err
+	}
+	buf := append(e.buf, "<value><struct>\n"...)
+	for i := range x {
+		m := &x[i]
+		buf = append(buf, "<member>\n<name>"...)
+		buf = appendText(buf, m.Name)
+		switch v := m.Value.(type) {
+		case string:
+			buf = append(buf, "</name>\n<value><string>"...)
+			buf = appendText(buf, v)
+			buf = append(buf, "</string></value>\n</member>\n"...)
+			continue
+		case int:
+			if MinInt <= v && v <= MaxInt {
+				buf = append(buf, "</name>\n<value><int>"...)
+				buf = strconv.AppendInt(buf, int64(v), 10)
+				buf = append(buf, "</int></value>\n</member>\n"...)
+				continue
+			}
+		}
+		e.buf = append(buf, "</name>\n"...)
+		if err := e.value(m.Value); err != nil {
+			return fmt.Errorf("member %q: %w", m.Name, err)
+		}
+		buf = append(e.buf, "</member>\n"...)
+	}
+	e.buf = append(buf, "</struct></value>\n"...)
 	e.depth--
 	return nil
 }
@@ -373,9 +452,53 @@ func structFields(t reflect.Type) []field {
 // (C0 controls other than tab, LF and CR, U+FFFE, U+FFFF) are replaced by
 // U+FFFD. Python writes those raw, producing a document no XML parser (its
 // own included) accepts; replacing them keeps the response parseable.
-func (e *encoder) text(s string) {
+func (e *encoder) text(s string) { e.buf = appendText(e.buf, s) }
+
+// appendText is text appending to dst.
+func appendText(dst []byte, s string) []byte {
+	// Fast path: a run of printable ASCII other than &, < and > (and tab,
+	// LF, CR) is copied as it is; most strings are nothing else.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if !plainWord(w) {
+			break
+		}
+	}
+	for i < len(s) && plainText[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
+	return appendTextFrom(dst, s, i)
+}
+
+// plainWord reports whether none of the 8 bytes of w is a control
+// character (tab, LF and CR included), &, <, > or above 0x7F: whether
+// text copies them as they are. (The tests for bytes below 0x20 and equal
+// to a value may also flag a byte just above a flagged one, but never a
+// word whose bytes are all plain.)
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	return (w&highs)|((w-0x20*ones)&^w&highs)|zero(w^('&'*ones))|zero(w^('<'*ones))|zero(w^('>'*ones)) == 0
+}
+
+// plainText holds the bytes text copies unchanged without looking further.
+var plainText = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '&' && c != '<' && c != '>'
+	}
+	t['\t'], t['\n'], t['\r'] = true, true, true
+	return t
+}()
+
+// appendTextFrom is appendText's general case; s[:i] needs no escaping.
+func appendTextFrom(dst []byte, s string, i int) []byte {
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			var esc string
@@ -392,23 +515,23 @@ func (e *encoder) text(s string) {
 				i++
 				continue
 			}
-			e.buf = append(e.buf, s[start:i]...)
-			e.buf = append(e.buf, esc...)
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, esc...)
 			i++
 			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
-			e.buf = append(e.buf, s[start:i]...)
-			e.buf = append(e.buf, "\uFFFD"...)
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
 			i += size
 			start = i
 			continue
 		}
 		i += size
 	}
-	e.buf = append(e.buf, s[start:]...)
+	return append(dst, s[start:]...)
 }
 
 // AppendFloat appends f formatted like Python's repr(float): the shortest

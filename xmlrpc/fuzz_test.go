@@ -118,6 +118,7 @@ func FuzzDecodeCall(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
 		c, err := DecodeCall(strings.NewReader(doc), fuzzOpts)
+		sameAsBytes(t, doc, fuzzOpts, c, err)
 		if err != nil {
 			checkDecodeError(t, err)
 			return

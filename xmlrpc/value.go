@@ -20,7 +20,8 @@ import (
 //	nil             <nil/> and other empty unknown elements
 //
 // The encoders accept the same types (except nil) plus the ordered [Struct],
-// [*Fault] (encoded as a {faultCode, faultString} struct), all Go integer
+// [*Fault] (encoded as a {faultCode, faultString} struct), [Encoded] (a
+// value encoded beforehand, copied as it is), all Go integer
 // kinds (range checked against int32), float32, pointers to any accepted
 // type, and, through reflection, any slice or array, maps with string keys
 // (members sorted by key) and Go structs (members in field order, named by

@@ -20,6 +20,13 @@ type Dispatcher interface {
 	Handle(ctx context.Context, body io.Reader) ([]byte, int)
 }
 
+// Releaser is implemented by a Dispatcher that reuses the memory of its
+// documents: Release is called with each document Handle returned once it
+// has been written (*rpc.Server is one).
+type Releaser interface {
+	Release(doc []byte)
+}
+
 // Options configures the listeners. Only RPC is required.
 type Options struct {
 	// RPC serves every URI starting with /RPC2.
@@ -172,6 +179,9 @@ func (h *handler) serveRPC(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
+	if r, ok := h.opts.RPC.(Releaser); ok {
+		r.Release(out)
+	}
 }
 
 // refuse sends an error response with "Connection: close". net/http then

@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/supervisorgo/supervisor/internal/mainlog"
 	"github.com/supervisorgo/supervisor/plugin"
@@ -45,6 +46,7 @@ type Server struct {
 	limits xmlrpc.DecodeOptions
 	order  []string // namespace names in mount order, "system" last
 	spaces map[string]plugin.Namespace
+	hints  sync.Map // method name -> *atomic.Int64, see sizeHint
 }
 
 // New returns a Server for the mounted namespaces plus "system". A mount
@@ -81,6 +83,28 @@ func New(mounts []Mount, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// MethodFinder is implemented by namespaces that can find one of their
+// methods by name without building the list Methods returns: the dispatcher
+// then uses it for every call instead of Methods. Method must return what
+// the first element of Methods() with that Name would be, and false when
+// there is none.
+type MethodFinder interface {
+	Method(name string) (plugin.Method, bool)
+}
+
+type encodeOnlyKey struct{}
+
+// EncodeOnly reports whether the result of the method called with ctx
+// goes only to Handle's encoder, to be written in a response and dropped:
+// the call comes from an XML-RPC request (directly or in a
+// system.multicall), not from Server.Call. Such a method may then return
+// values it also returns to other calls (they are only read), and
+// xmlrpc.Encoded values.
+func EncodeOnly(ctx context.Context) bool {
+	v, _ := ctx.Value(encodeOnlyKey{}).(bool)
+	return v
+}
+
 // listed reports whether a method appears in system.listMethods and can be
 // called: the reference publishes the callable attributes whose names do
 // not start with "_".
@@ -101,6 +125,12 @@ func (s *Server) lookup(name string) (plugin.Method, error) {
 	}
 	ns, ok := s.spaces[nsName]
 	if !ok {
+		return plugin.Method{}, UnknownMethod.Fault()
+	}
+	if f, ok := ns.(MethodFinder); ok {
+		if m, ok := f.Method(method); ok && listed(&m) {
+			return m, nil
+		}
 		return plugin.Method{}, UnknownMethod.Fault()
 	}
 	for _, m := range ns.Methods() {
@@ -150,6 +180,16 @@ func (s *Server) Methods() []string {
 // reference sends as a fault; any other error (a method's non-fault error,
 // a panic in a method) is what the reference turns into HTTP 500.
 func (s *Server) Call(ctx context.Context, method string, params []xmlrpc.Value) (xmlrpc.Value, error) {
+	if EncodeOnly(ctx) {
+		// A call from inside a method Handle runs (a plugin calling the
+		// API in-process): its caller gets the result.
+		ctx = context.WithValue(ctx, encodeOnlyKey{}, false)
+	}
+	return s.call(ctx, method, params)
+}
+
+// call is Call without its change of ctx.
+func (s *Server) call(ctx context.Context, method string, params []xmlrpc.Value) (xmlrpc.Value, error) {
 	m, err := s.lookup(method)
 	if err != nil {
 		return nil, err
@@ -197,7 +237,9 @@ func (s *Server) invoke(ctx context.Context, name string, m plugin.Method, param
 //
 // Faults, including the dispatcher's own (UNKNOWN_METHOD,
 // INCORRECT_PARAMETERS...), are fault responses with status 200. ctx is
-// handed to the method: cancel it when the client goes away.
+// handed to the method: cancel it when the client goes away. The methods
+// see EncodeOnly(ctx) true. The document may be handed back with Release
+// once written.
 func (s *Server) Handle(ctx context.Context, body io.Reader) ([]byte, int) {
 	maxBytes := s.limits.MaxBytes
 	if maxBytes == 0 {
@@ -206,7 +248,12 @@ func (s *Server) Handle(ctx context.Context, body io.Reader) ([]byte, int) {
 	if maxBytes > 0 {
 		body = io.LimitReader(body, maxBytes+1)
 	}
-	data, err := io.ReadAll(body)
+	// The request is read into a reused buffer: nothing decoded from it
+	// refers to its memory, and it is not used once Handle returns.
+	in := getBuffer(0)
+	defer putBuffer(in)
+	data, err := readAll(body, *in)
+	*in = data
 	if err != nil {
 		s.log.Error(fmt.Sprintf("XML-RPC request data could not be read: %v", err))
 		return nil, http.StatusBadRequest
@@ -215,7 +262,7 @@ func (s *Server) Handle(ctx context.Context, body io.Reader) ([]byte, int) {
 		s.log.Error(fmt.Sprintf("XML-RPC request data is larger than %d bytes", maxBytes))
 		return nil, http.StatusRequestEntityTooLarge
 	}
-	call, err := xmlrpc.DecodeCall(bytes.NewReader(data), &s.limits)
+	call, err := xmlrpc.DecodeCallBytes(data, &s.limits)
 	if errors.Is(err, xmlrpc.ErrNoMethodName) {
 		s.log.Error(fmt.Sprintf("XML-RPC request data %q is invalid: no method name", data))
 		return nil, http.StatusBadRequest
@@ -225,7 +272,7 @@ func (s *Server) Handle(ctx context.Context, body io.Reader) ([]byte, int) {
 		return nil, http.StatusBadRequest
 	}
 	s.log.Log(ctx, mainlog.LevelTrace, fmt.Sprintf("XML-RPC method called: %s()", call.Method))
-	v, err := s.Call(ctx, call.Method, call.Params)
+	v, err := s.call(context.WithValue(ctx, encodeOnlyKey{}, true), call.Method, call.Params)
 	if err != nil {
 		f, ok := AsFault(err)
 		if !ok {
@@ -237,10 +284,102 @@ func (s *Server) Handle(ctx context.Context, body io.Reader) ([]byte, int) {
 	} else {
 		s.log.Log(ctx, mainlog.LevelTrace, fmt.Sprintf("XML-RPC method %s() returned successfully", call.Method))
 	}
-	out, err := xmlrpc.MarshalResponse(v)
+	hint := s.sizeHint(call.Method)
+	buf := getBuffer(int(hint.Load()))
+	out, err := xmlrpc.AppendResponse((*buf)[:0], v)
 	if err != nil {
+		putBuffer(buf)
 		s.log.Log(ctx, mainlog.LevelCritical, fmt.Sprintf("Handling XML-RPC request with data %q raised an unexpected exception: %v", data, err))
 		return nil, http.StatusInternalServerError
 	}
+	if n := int64(len(out)); n != hint.Load() {
+		hint.Store(n)
+	}
 	return out, http.StatusOK
+}
+
+// sizeHint returns the length of the last response to a call of method:
+// its next response is encoded into a buffer at least that large rather
+// than grown step by step (a getAllProcessInfo of 1000 processes is over a
+// megabyte). Only the names of methods that exist are kept.
+func (s *Server) sizeHint(method string) *atomic.Int64 {
+	if h, ok := s.hints.Load(method); ok {
+		return h.(*atomic.Int64)
+	}
+	if _, err := s.lookup(method); err != nil {
+		return new(atomic.Int64)
+	}
+	h, _ := s.hints.LoadOrStore(method, new(atomic.Int64))
+	return h.(*atomic.Int64)
+}
+
+// Release hands back a response document Handle returned, once it has been
+// written and is no longer used by anyone, so that a later response may be
+// encoded into the same memory (a getAllProcessInfo of 1000 processes is
+// over a megabyte). Calling it is optional: a document not released is
+// left to the garbage collector.
+func (s *Server) Release(doc []byte) {
+	if cap(doc) == 0 {
+		return
+	}
+	b := doc[:0]
+	putBuffer(&b)
+}
+
+// maxPooled is the largest response buffer kept for reuse: larger ones
+// (a readLog of many megabytes) are left to the garbage collector.
+const maxPooled = 8 << 20
+
+// Buffers for requests and responses, for reuse (*[]byte, length 0), in
+// two pools so that small calls do not hold on to large buffers.
+var (
+	smallBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+	largeBuffers sync.Pool
+)
+
+// smallBuffer is the largest capacity kept in smallBuffers.
+const smallBuffer = 64 << 10
+
+// getBuffer returns an empty buffer of capacity at least hint (plus some
+// room when hint is large: the next response may be a little larger).
+func getBuffer(hint int) *[]byte {
+	if hint <= smallBuffer {
+		return smallBuffers.Get().(*[]byte)
+	}
+	if b, ok := largeBuffers.Get().(*[]byte); ok {
+		if cap(*b) >= hint {
+			return b
+		}
+		putBuffer(b) // too small: keep it for another call
+	}
+	b := make([]byte, 0, hint+hint/8)
+	return &b
+}
+
+func putBuffer(b *[]byte) {
+	*b = (*b)[:0]
+	switch c := cap(*b); {
+	case c > maxPooled:
+	case c > smallBuffer:
+		largeBuffers.Put(b)
+	default:
+		smallBuffers.Put(b)
+	}
+}
+
+// readAll is io.ReadAll appending to b.
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
 }

@@ -76,6 +76,24 @@ func (sys systemNamespace) Methods() []plugin.Method {
 	}
 }
 
+// Method finds one of the four system methods (MethodFinder).
+func (sys systemNamespace) Method(name string) (plugin.Method, bool) {
+	var call func(context.Context, []xmlrpc.Value) (xmlrpc.Value, error)
+	switch name {
+	case "listMethods":
+		call = sys.listMethods
+	case "methodHelp":
+		call = sys.methodHelp
+	case "methodSignature":
+		call = sys.methodSignature
+	case "multicall":
+		call = sys.multicall
+	default:
+		return plugin.Method{}, false
+	}
+	return plugin.Method{Name: name, Help: systemHelp(name), Call: call}, true
+}
+
 func (sys systemNamespace) listMethods(_ context.Context, params []xmlrpc.Value) (xmlrpc.Value, error) {
 	if err := CheckParams(params, 0, 0); err != nil {
 		return nil, err

@@ -255,7 +255,7 @@ func (b *syncBuffer) String() string {
 
 // env is a namespace over a real Manager with fake children.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	mgr  *supervisor.Manager
 	sp   *fakeSpawner
 	host *fakeHost
@@ -265,7 +265,7 @@ type env struct {
 
 // newEnv builds the namespace over groups (added, not started: nothing
 // autostarts). Call it inside a synctest bubble when the test waits.
-func newEnv(t *testing.T, groups ...*config.Group) *env {
+func newEnv(t testing.TB, groups ...*config.Group) *env {
 	t.Helper()
 	sp := &fakeSpawner{plan: map[string]behaviour{}, stop: make(chan struct{})}
 	mgr := supervisor.New(supervisor.Deps{Spawner: sp})

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/supervisorgo/supervisor/internal/config"
@@ -133,6 +135,12 @@ func New(_ context.Context, ic plugin.InitContext) (plugin.Namespace, error) {
 	}
 	a := &api{host: host, log: log, now: time.Now, loc: time.Local}
 	a.methods = a.table()
+	a.byName = make(map[string]int, len(a.methods))
+	for i, m := range a.methods {
+		if _, dup := a.byName[m.Name]; !dup {
+			a.byName[m.Name] = i
+		}
+	}
 	return a, nil
 }
 
@@ -143,7 +151,14 @@ type api struct {
 	now  func() time.Time
 	loc  *time.Location // for the stop time in descriptions (time.localtime)
 
-	methods []plugin.Method // built once: Methods is called on every lookup
+	methods []plugin.Method // built once
+	byName  map[string]int  // index in methods of each name's first method
+
+	// boxes caches, per process, the values of its info struct for
+	// getProcessInfo and getAllProcessInfo, boxed and encoded (see boxes).
+	boxes   sync.Map // *process.Process -> *boxes
+	nboxes  atomic.Int64
+	lastAll atomic.Pointer[listBoxes] // see allBoxes
 }
 
 // call is a method's implementation; params have passed the arity check.
@@ -168,6 +183,16 @@ func method(name, help string, sig []string, min, max int, fn call) plugin.Metho
 // Methods returns the 37 methods of the supervisor namespace of 4.2.5,
 // aliases included, each with the reference's docstring and signature.
 func (a *api) Methods() []plugin.Method { return slices.Clone(a.methods) }
+
+// Method finds a method by name (rpc.MethodFinder): the dispatcher calls
+// it for every call, and it does not copy the whole table as Methods does.
+func (a *api) Method(name string) (plugin.Method, bool) {
+	i, ok := a.byName[name]
+	if !ok {
+		return plugin.Method{}, false
+	}
+	return a.methods[i], true
+}
 
 func (a *api) table() []plugin.Method {
 	return []plugin.Method{
@@ -278,4 +303,7 @@ func (a *api) sendRemoteCommEvent(_ context.Context, params []xmlrpc.Value) (xml
 	return true, nil
 }
 
-var _ plugin.Namespace = (*api)(nil)
+var (
+	_ plugin.Namespace = (*api)(nil)
+	_ rpc.MethodFinder = (*api)(nil)
+)
