@@ -3,8 +3,9 @@
 // the main log at debug level, and hooks for events. It follows
 // supervisor.dispatchers.POutputDispatcher.
 //
-// Concurrency: Pump runs on one goroutine per pipe and is the only writer of
-// its Sink; Reopen, Clear and Close may be called from any goroutine (the
+// Concurrency: one goroutine at a time writes to a Sink: the daemon's
+// output loop (package pump), or, where it has none, Pump, on one goroutine
+// per pipe. Reopen, Clear and Close may be called from any goroutine (the
 // file writer has its own lock). While a pipe is empty Pump holds no buffer:
 // it waits for readability through the runtime's poller and borrows a
 // buffer from a pool only to read, so an idle daemon with thousands of

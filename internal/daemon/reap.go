@@ -14,9 +14,10 @@ import (
 
 // reapOrphans reaps the children supervisord did not start: as PID 1 (in a
 // container) orphaned processes are re-parented to it and would stay
-// zombies. It must never wait for a child of its own (each has a goroutine
-// that reaps it), so it reaps only pids the spawner does not know, while no
-// spawn is in progress. The reference's reap() waits for any child and
+// zombies. It must never wait for a child of its own (the output loop, or
+// a goroutine where there is no loop, reaps it once its pidfd is readable),
+// so it reaps only pids the spawner does not know (they leave s.live when
+// reaped), while no spawn is in progress. The reference's reap() waits for any child and
 // logs "reaped unknown pid P (exit status N)".
 func (s *spawner) reapOrphans(log *slog.Logger) {
 	s.spawnMu.Lock()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 	"github.com/supervisorgo/supervisor/internal/events"
 	"github.com/supervisorgo/supervisor/internal/listener"
 	"github.com/supervisorgo/supervisor/internal/process"
+	"github.com/supervisorgo/supervisor/internal/pump"
 	"github.com/supervisorgo/supervisor/internal/spawn"
 )
 
@@ -31,8 +33,18 @@ const (
 	drainMax  = 5 * time.Second
 )
 
+// settleAfter is how long after the last spawn of the first burst (the
+// start-up) the heap left by the start-up is returned to the system.
+const settleAfter = time.Second
+
 // spawner starts children (package spawn) and pumps their output into
 // their logs (package capture). It implements process.Spawner.
+//
+// The output pipes of every child and their exits are watched by one
+// pump.Loop, which reads the pipes into the sinks, reaps the children and
+// calls back once a child's output has been read to its end: only then is
+// its exit reported (Child.Done). Where the loop cannot be made (no epoll),
+// each child gets a goroutine per pipe and one for its exit instead.
 type spawner struct {
 	environ   []string // supervisord's environment
 	serverURL string
@@ -48,7 +60,13 @@ type spawner struct {
 	stdin map[*config.Process]*os.File // the running child's stdin pipe
 	sinks map[*config.Process]*sinks
 	fcgi  map[string]*fcgiSocket // by group name
-	wg    sync.WaitGroup         // pump and reaper goroutines
+	wg    sync.WaitGroup         // children not yet reported, and their goroutines
+
+	loop *pump.Loop // nil: a goroutine per pipe and per exit
+
+	settleMu sync.Mutex
+	settle   *time.Timer // frees the start-up's heap once spawns pause
+	settled  bool
 
 	// events, if set, gets the output events and knows the listener
 	// pools; it is set before the first spawn.
@@ -61,9 +79,35 @@ type sinks struct {
 }
 
 func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
-	return &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
+	s := &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
 		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}, fcgi: map[string]*fcgiSocket{}, live: map[int]bool{},
 		stdin: map[*config.Process]*os.File{}}
+	if l, err := pump.New(pump.Options{DrainPoll: drainPoll, DrainMax: drainMax}); err == nil {
+		s.loop = l
+	} else {
+		log.Debug(fmt.Sprintf("no output loop, a goroutine per pipe: %v", err))
+	}
+	return s
+}
+
+// spawned counts a spawn towards the start-up burst: when spawns pause
+// for settleAfter the first time, the garbage of the start-up is collected
+// and the free heap returned to the system (an idle daemon keeps it else).
+func (s *spawner) spawned() {
+	s.settleMu.Lock()
+	defer s.settleMu.Unlock()
+	switch {
+	case s.settled:
+	case s.settle == nil:
+		s.settle = time.AfterFunc(settleAfter, func() {
+			s.settleMu.Lock()
+			s.settled = true
+			s.settleMu.Unlock()
+			debug.FreeOSMemory()
+		})
+	default:
+		s.settle.Reset(settleAfter)
+	}
 }
 
 // addFCGI prepares the socket of an fcgi-program group, creating it once
@@ -146,6 +190,7 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		}
 		o.Stdin = f
 	}
+	o.Raw = s.loop != nil
 	s.spawnMu.RLock()
 	c, err := spawn.Start(context.Background(), o)
 	if err == nil && c.Pid > 0 {
@@ -163,6 +208,7 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		}
 		return nil, err
 	}
+	s.spawned()
 	lc := &liveChild{c: c, done: make(chan process.ExitStatus, 1)}
 	ks.pid.Store(int64(c.Pid))
 	var member *listener.Member
@@ -174,21 +220,83 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		member.Spawned(c.Stdin)
 		stdout = listenerOutput{member, ks.stdout}
 	}
-	var pumps sync.WaitGroup
-	if c.Stdout != nil {
-		pumps.Go(func() { capture.Pump(c.Stdout, stdout) })
-	}
-	if c.Stderr != nil {
-		pumps.Go(func() { capture.Pump(c.Stderr, ks.stderr) })
-	}
-	s.wg.Go(func() {
-		es, err := c.Wait(context.Background())
+	// reaped forgets the child's pid and stdin as soon as it is reaped;
+	// finished reports the exit once its output has been read.
+	reaped := func() {
 		s.mu.Lock()
 		delete(s.live, c.Pid)
 		if s.stdin[p] == c.Stdin {
 			delete(s.stdin, p)
 		}
 		s.mu.Unlock()
+	}
+	finished := func() {
+		c.ClosePipes()
+		if sock != nil {
+			sock.release()
+		}
+		if member != nil {
+			member.Exited()
+		}
+		es, err := c.Wait(context.Background())
+		status := process.ExitStatus{Code: es.Code, Detail: es.Describe()}
+		if err != nil {
+			status = process.ExitStatus{Code: -1, Detail: "unknown termination cause: " + err.Error()}
+		}
+		lc.done <- status
+	}
+	s.wg.Add(1)
+	if s.loop == nil {
+		s.pumpGoroutines(c, stdout, ks.stderr, reaped, finished)
+		return lc, nil
+	}
+	w := pump.Watch{
+		Outputs: []pump.Output{
+			// A listener's stdout is its protocol: READY must not wait.
+			{FD: c.StdoutFD, W: stdout, Urgent: member != nil},
+			{FD: c.StderrFD, W: ks.stderr},
+		},
+		Pidfd: c.Pidfd(),
+		Reap: func() bool {
+			if !c.Reap() {
+				return false
+			}
+			reaped()
+			return true
+		},
+		Done: func() {
+			finished()
+			s.wg.Done()
+		},
+	}
+	c.StdoutFD, c.StderrFD = -1, -1 // the loop's now
+	h := s.loop.Add(w)
+	if w.Pidfd < 0 {
+		// No pidfd: the spawn package's goroutine reaps the child.
+		s.wg.Go(func() {
+			<-c.Done()
+			reaped()
+			s.loop.Exited(h)
+		})
+	}
+	return lc, nil
+}
+
+// pumpGoroutines is the path without a pump.Loop: a goroutine per pipe
+// and one that waits for the exit, then for the drain (drainPoll,
+// drainMax).
+func (s *spawner) pumpGoroutines(c *spawn.Child, stdout, stderr io.Writer, reaped, finished func()) {
+	var pumps sync.WaitGroup
+	if c.Stdout != nil {
+		pumps.Go(func() { capture.Pump(c.Stdout, stdout) })
+	}
+	if c.Stderr != nil {
+		pumps.Go(func() { capture.Pump(c.Stderr, stderr) })
+	}
+	go func() {
+		defer s.wg.Done()
+		c.Wait(context.Background())
+		reaped()
 		drained := make(chan struct{})
 		go func() { pumps.Wait(); close(drained) }()
 		exited := time.Now()
@@ -207,19 +315,8 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		tick.Stop()
 		c.ClosePipes()
 		<-drained
-		if sock != nil {
-			sock.release()
-		}
-		if member != nil {
-			member.Exited()
-		}
-		status := process.ExitStatus{Code: es.Code, Detail: es.Describe()}
-		if err != nil {
-			status = process.ExitStatus{Code: -1, Detail: "unknown termination cause: " + err.Error()}
-		}
-		lc.done <- status
-	})
-	return lc, nil
+		finished()
+	}()
 }
 
 func errText(err error) string {
@@ -280,10 +377,19 @@ func (s *spawner) Reopen() {
 	}
 }
 
-// Close waits for the children's goroutines and closes every log; the
-// children must be gone.
+// Close waits until every child's exit was reported, stops the output
+// loop and closes every log; the children must be gone.
 func (s *spawner) Close() {
 	s.wg.Wait()
+	if s.loop != nil {
+		s.loop.Close()
+	}
+	s.settleMu.Lock()
+	s.settled = true
+	if s.settle != nil {
+		s.settle.Stop()
+	}
+	s.settleMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for p, ks := range s.sinks {

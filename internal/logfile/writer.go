@@ -39,7 +39,17 @@ type Writer struct {
 	f        *os.File // nil after a failed (re)open; the next Write retries
 	rotating bool     // maxBytes > 0 and f is a regular file
 	closed   bool
+	// size is the file's size as this Writer knows it (the position of an
+	// append-mode stream, stream.tell()), kept by adding what it writes so
+	// that a write costs no lseek. Another writer of the same file is only
+	// seen by the lseek made every syncEvery writes and before a rotation.
+	size   int64
+	unsync int // writes since size was last read from the file
 }
+
+// syncEvery is how many writes may pass between two checks of the real
+// size of the file, which sees what other writers appended.
+const syncEvery = 64
 
 const (
 	appendFlags   = os.O_WRONLY | os.O_CREATE | os.O_APPEND
@@ -86,17 +96,22 @@ func (w *Writer) Write(p []byte) (int, error) {
 		}
 	}
 	n, err := w.f.Write(p)
+	w.size += int64(n)
 	if err != nil {
 		return n, err
 	}
 	if !w.rotating {
 		return n, nil
 	}
-	size, err := w.f.Seek(0, io.SeekCurrent) // stream.tell()
-	if err != nil {
-		return n, fmt.Errorf("logfile: size of %s: %w", w.path, err)
+	if w.unsync++; w.size >= w.maxBytes || w.unsync >= syncEvery {
+		// stream.tell(): with O_APPEND, the end of the file.
+		size, err := w.f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return n, fmt.Errorf("logfile: size of %s: %w", w.path, err)
+		}
+		w.size, w.unsync = size, 0
 	}
-	if size >= w.maxBytes {
+	if w.size >= w.maxBytes {
 		if err := w.rotateLocked(); err != nil {
 			return n, err
 		}
@@ -200,15 +215,16 @@ func (w *Writer) openLocked(flags int) error {
 		}
 		rotate = fi.Mode().IsRegular()
 	}
+	var size int64
 	if rotate {
 		// Like Python's open(..., 'ab'), start at the end, so that the
 		// size check after an empty write sees the existing content.
-		if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		if size, err = f.Seek(0, io.SeekEnd); err != nil {
 			f.Close()
 			return fmt.Errorf("logfile: %w", err)
 		}
 	}
-	w.f, w.rotating = f, rotate
+	w.f, w.rotating, w.size, w.unsync = f, rotate, size, 0
 	return nil
 }
 

@@ -576,3 +576,53 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 }
+
+// TestWriterSizeSeenFromOutside: the Writer keeps the file's size itself
+// (no lseek per write), yet sees what others do to the file: another
+// writer's appends make it rotate within syncEvery writes, and a file
+// truncated from outside is not rotated before it is full again.
+func TestWriterSizeSeenFromOutside(t *testing.T) {
+	tests := []struct {
+		name    string
+		outside func(t *testing.T, path string)
+		// rotatesWithin is how many one-byte writes after outside must
+		// rotate the file (0: none of maxBytes/2 writes may).
+		rotatesWithin int
+	}{
+		{"another writer fills the file", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			f.Write(bytes.Repeat([]byte("o"), 1000))
+		}, syncEvery},
+		{"truncated from outside", func(t *testing.T, path string) {
+			if err := os.Truncate(path, 0); err != nil {
+				t.Fatal(err)
+			}
+		}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, logName)
+			w := mustNew(t, Options{Path: path, MaxBytes: 1000, Backups: 1})
+			for range 900 {
+				mustWrite(t, w, "x")
+			}
+			tc.outside(t, path)
+			rotated := func() bool { _, err := os.Stat(path + ".1"); return err == nil }
+			n := 0
+			for ; n < 450 && !rotated(); n++ {
+				mustWrite(t, w, "y")
+			}
+			switch {
+			case tc.rotatesWithin == 0 && rotated():
+				t.Errorf("rotated after %d writes", n)
+			case tc.rotatesWithin > 0 && n > tc.rotatesWithin:
+				t.Errorf("rotated after %d writes, want at most %d", n, tc.rotatesWithin)
+			}
+		})
+	}
+}

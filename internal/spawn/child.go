@@ -17,66 +17,145 @@ type Child struct {
 	Pid int
 	// Stdin, Stdout and Stderr are the parent ends of the child's pipes:
 	// Stdin is nil when Options.Stdin or NoStdin replaced the pipe, Stderr
-	// is nil with RedirectStderr. They are the caller's: the Child never
-	// reads, writes or closes them (see ClosePipes).
+	// is nil with RedirectStderr, Stdout and Stderr are nil with
+	// Options.Raw. They are the caller's: the Child never reads, writes or
+	// closes them (see ClosePipes).
 	Stdin, Stdout, Stderr *os.File
+	// StdoutFD and StderrFD are, with Options.Raw, the read ends of the
+	// output pipes as raw non-blocking descriptors (-1 when absent, and
+	// always without Raw). They are the caller's as well.
+	StdoutFD, StderrFD int
 
-	proc *os.Process // nil for a synthetic child
+	raw bool // Options.Raw: the caller calls Reap
 
-	mu     sync.Mutex // guards exited against SignalGroup
-	exited bool       // the child is dead, perhaps reaped: its pid may be reused
+	mu     sync.Mutex // guards pidfd and exited against Signal and SignalGroup
+	pidfd  int        // the child's pidfd until it is reaped; -1 if none
+	exited bool       // the child has been reaped: its pid may be reused
 
 	done   chan struct{} // closed once status and err are set
 	status ExitStatus
 	err    error
 }
 
-// run starts the reaper: one goroutine per child, which ends when the
-// child has exited and been reaped.
-func (c *Child) run(p *os.Process) {
-	c.proc, c.Pid = p, p.Pid
+// run starts watching the child's exit: with Raw and a pidfd the caller
+// does it (Reap), else one goroutine per child waits and reaps it.
+func (c *Child) run(pid, pidfd int) {
+	c.Pid, c.pidfd = pid, pidfd
+	if c.raw && pidfd >= 0 {
+		return
+	}
 	go c.reap()
 }
 
 func (c *Child) reap() {
 	// Learn of the exit without reaping, so that SignalGroup, which holds
 	// mu, never signals a process group whose leader's pid was freed.
-	waitExited(c.Pid)
+	if !waitExited(c.Pid, c.pidfd) {
+		c.reapBlocking()
+		return
+	}
+	for !c.Reap() {
+		waitExited(c.Pid, -1) // not reapable yet: should not happen
+	}
+}
+
+// reapBlocking reaps the child with a blocking wait4, where the exit
+// cannot be learnt without reaping.
+func (c *Child) reapBlocking() {
+	var ws syscall.WaitStatus
+	var err error
+	for {
+		_, err = syscall.Wait4(c.Pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
 	c.mu.Lock()
 	c.exited = true
-	c.mu.Unlock()
-	st, err := c.proc.Wait()
 	if err != nil {
-		c.err = err
+		c.err = os.NewSyscallError("wait", err)
 	} else {
-		c.status = DecodeWaitStatus(st.Sys().(syscall.WaitStatus))
+		c.status = DecodeWaitStatus(ws)
 	}
+	c.mu.Unlock()
 	close(c.done)
+}
+
+// Pidfd returns the child's pidfd, which becomes readable when the child
+// exits, or -1 if it has none (a kernel before Linux 5.3, or a synthetic
+// child). It is closed by Reap once the child has been reaped.
+func (c *Child) Pidfd() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pidfd
+}
+
+// Reap reaps the child if it has exited (wait4 with WNOHANG), closes its
+// pidfd and Done, and reports whether it has been reaped. With Options.Raw
+// the caller calls it once the pidfd is readable; calling it again later
+// does nothing and returns true.
+func (c *Child) Reap() bool {
+	c.mu.Lock()
+	if c.exited {
+		c.mu.Unlock()
+		return true
+	}
+	var ws syscall.WaitStatus
+	var (
+		pid int
+		err error
+	)
+	for {
+		pid, err = syscall.Wait4(c.Pid, &ws, syscall.WNOHANG, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err == nil && pid == 0 {
+		c.mu.Unlock()
+		return false
+	}
+	c.exited = true
+	if err != nil {
+		c.err = os.NewSyscallError("wait", err)
+	} else {
+		c.status = DecodeWaitStatus(ws)
+	}
+	if c.pidfd >= 0 {
+		syscall.Close(c.pidfd)
+		c.pidfd = -1
+	}
+	c.mu.Unlock()
+	close(c.done)
+	return true
 }
 
 // Signal sends sig to the child (os.kill(pid, sig)). Once the child has
 // been reaped it returns os.ErrProcessDone.
 func (c *Child) Signal(sig syscall.Signal) error {
-	if c.proc == nil {
-		return os.ErrProcessDone
-	}
-	return c.proc.Signal(sig)
+	return c.kill(c.Pid, sig)
 }
 
 // SignalGroup sends sig to the child's process group (os.kill(-pid, sig)),
 // which holds the child and the descendants that did not leave it. Once
-// the child has exited it returns os.ErrProcessDone, as its pid may be
+// the child has been reaped it returns os.ErrProcessDone, as its pid may be
 // reused: the reference only signals a group while the child is running.
 func (c *Child) SignalGroup(sig syscall.Signal) error {
-	if c.proc == nil {
-		return os.ErrProcessDone
-	}
+	return c.kill(-c.Pid, sig)
+}
+
+// kill signals under mu: the pid cannot be reaped, hence reused, meanwhile.
+func (c *Child) kill(pid int, sig syscall.Signal) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.exited {
+	if c.Pid == 0 || c.exited {
 		return os.ErrProcessDone
 	}
-	return syscall.Kill(-c.Pid, sig)
+	err := syscall.Kill(pid, sig)
+	if err == syscall.ESRCH && pid > 0 {
+		return os.ErrProcessDone
+	}
+	return err
 }
 
 // Done is closed once the child has exited and been reaped.
@@ -108,6 +187,14 @@ func (c *Child) ClosePipes() error {
 			errs = append(errs, err)
 		}
 	}
+	for _, fd := range []*int{&c.StdoutFD, &c.StderrFD} {
+		if *fd >= 0 {
+			if err := syscall.Close(*fd); err != nil {
+				errs = append(errs, os.NewSyscallError("close", err))
+			}
+			*fd = -1
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -123,9 +210,9 @@ const standInShell = "/bin/sh"
 // the same fds, so that there is a real pid to log and reap. If even that
 // cannot start, the Child is synthetic: Pid 0, already exited with status
 // 127.
-func (c *Child) stillborn(o Options, fds []*os.File, msg string) {
+func (c *Child) stillborn(o Options, fds []uintptr, msg string) {
 	text := "supervisor: " + msg + "supervisor: child process was not spawned\n"
-	writeNow(fds[2], []byte(text))
+	writeNow(int(fds[2]), []byte(text))
 	shell := standInShell
 	if o.standIn != "" {
 		shell = o.standIn
@@ -133,10 +220,10 @@ func (c *Child) stillborn(o Options, fds []*os.File, msg string) {
 	if shell != "-" {
 		sys := &syscall.SysProcAttr{Setpgid: true}
 		setPdeathsig(sys, o.Pdeathsig)
-		p, err := os.StartProcess(shell, []string{"sh", "-c", "exit 127"},
-			&os.ProcAttr{Env: []string{}, Files: fds, Sys: sys})
+		pid, pidfd, err := forkExec(shell, []string{"sh", "-c", "exit 127"},
+			&syscall.ProcAttr{Env: []string{}, Files: fds, Sys: sys})
 		if err == nil {
-			c.run(p)
+			c.run(pid, pidfd)
 			return
 		}
 	}
@@ -145,25 +232,19 @@ func (c *Child) stillborn(o Options, fds []*os.File, msg string) {
 	close(c.done)
 }
 
-// writeNow writes b into the empty pipe f at once. Nobody reads the pipe
-// yet, and os.StartProcess may have made the descriptor blocking: at most
-// PIPE_BUF (4096) bytes are written, which an empty pipe always takes
-// whole; the rest of an overlong text is dropped.
-func writeNow(f *os.File, b []byte) {
+// writeNow writes b into the empty pipe fd (the child's end, blocking) at
+// once. Nobody reads the pipe yet: at most PIPE_BUF (4096) bytes are
+// written, which an empty pipe always takes whole; the rest of an overlong
+// text is dropped.
+func writeNow(fd int, b []byte) {
 	const pipeBuf = 4096
 	if len(b) > pipeBuf {
 		b = b[:pipeBuf]
 	}
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
-	rc.Write(func(fd uintptr) bool {
-		for {
-			_, err := syscall.Write(int(fd), b)
-			if err != syscall.EINTR {
-				return true
-			}
+	for {
+		_, err := syscall.Write(fd, b)
+		if err != syscall.EINTR {
+			return
 		}
-	})
+	}
 }

@@ -13,7 +13,8 @@
 //   - [Start] makes the pipes, forks and execs: own process group
 //     (setpgrp), fds 0-2 on the pipes, user, directory, umask, execve.
 //   - [Child] is a started child: its pid, the parent ends of its pipes,
-//     Signal, SignalGroup, Done and Wait.
+//     Signal, SignalGroup, Done and Wait; Pidfd and Reap for a caller that
+//     watches exits itself.
 //   - [ExitStatus] decodes a wait status (decode_wait_status) and
 //     describes it with the reference's texts.
 //
@@ -21,9 +22,13 @@
 //
 // Start returns the parent ends of the child's pipes in Child.Stdin,
 // Child.Stdout and Child.Stderr (os.File values that use Go's poller, so
-// reads honour SetReadDeadline). They belong to the caller from then on:
-// the Child never reads, writes or closes them. Start has already closed
-// the child's ends in supervisord.
+// reads honour SetReadDeadline), or, with Options.Raw, the output ends as
+// raw non-blocking descriptors in Child.StdoutFD and Child.StderrFD, which
+// Go's poller never sees (for a caller that watches every child's pipes
+// with one epoll set, package pump). They belong to the caller from then
+// on: the Child never reads, writes or closes them. Start has already
+// closed the child's ends in supervisord. The pipes are made with pipe2
+// and O_CLOEXEC; the parent's ends are non-blocking, the child's blocking.
 //
 // Reaping and reading are independent. Wait (and Done) report the exit as
 // soon as the child has been reaped; they do not wait for, drain or close
@@ -36,19 +41,25 @@
 // reading to EOF afterwards; it then calls ClosePipes, or closes each file
 // itself.
 //
-// # Goroutines
+// # Goroutines and reaping
 //
-// Start starts one goroutine per child, the reaper. It waits for the
-// child's exit (waitid with WNOWAIT, so that SignalGroup never signals a
-// recycled process group), marks the Child exited, reaps it with
-// os.Process.Wait (a pidfd on Linux) and closes Done. It ends by itself
-// when the child has been reaped; the owner of a Child ends it by killing
-// the child. Nothing else in supervisord may reap children with
-// wait(-1)/waitpid(-1): that would steal the status (Wait then returns
-// ECHILD). An orphan reaper (supervisord as pid 1 or a subreaper, whose
-// reference logs "reaped unknown pid") must skip the pids of live Childs.
+// The child is started with syscall.ForkExec asking for its pidfd
+// (clone's CLONE_PIDFD, Linux 5.3 and later), so that its exit can be
+// waited for in an epoll set. Without Options.Raw, Start starts one
+// goroutine per child, the reaper: it waits in Go's poller for the pidfd
+// to become readable (without a pidfd: waitid with WNOWAIT, holding a
+// thread), then calls Reap. With Raw and a pidfd no goroutine is started:
+// the caller calls Reap once Pidfd is readable. Reap reaps the child
+// (wait4 with WNOHANG), marks it exited under the lock that Signal and
+// SignalGroup hold (so a process group whose leader's pid was freed is
+// never signalled), closes the pidfd and closes Done. Nothing else in
+// supervisord may reap children with wait(-1)/waitpid(-1): that would
+// steal the status (Wait then returns ECHILD). An orphan reaper
+// (supervisord as pid 1 or a subreaper, whose reference logs "reaped
+// unknown pid") must skip the pids of live Childs.
 //
-// All methods of Child are safe for concurrent use.
+// All methods of Child are safe for concurrent use, except ClosePipes
+// against a concurrent reader of the pipes.
 //
 // # A child that fails before its exec
 //

@@ -58,6 +58,14 @@ type Options struct {
 	// thread and exited without unlocking, so in practice it is sent when
 	// supervisord dies.
 	Pdeathsig syscall.Signal
+	// Raw hands the output pipes and the exit to a caller that watches
+	// many children at once (one epoll loop): Child.Stdout and
+	// Child.Stderr are nil and the read ends are Child.StdoutFD and
+	// Child.StderrFD instead, non-blocking descriptors that Go's poller
+	// never sees; and when the child has a pidfd (Child.Pidfd, Linux 5.3
+	// and later) no reaper goroutine is started: the caller calls
+	// Child.Reap once the pidfd is readable.
+	Raw bool
 
 	// Test seams: getuid replaces os.Getuid; standIn replaces the stand-in
 	// shell ("-" means none, so that the synthetic child is used).
@@ -133,28 +141,38 @@ func Start(ctx context.Context, o Options) (*Child, error) {
 		return nil, &Error{Kind: PipeFailed, Msg: msg}
 	}
 	defer pp.closeChildEnds()
-	c := &Child{Stdin: pp.stdin, Stdout: pp.stdout, Stderr: pp.stderr, done: make(chan struct{})}
-	files := append([]*os.File{pp.child[0], pp.child[1], pp.child[2]}, o.ExtraFiles...)
+	c := &Child{Stdin: pp.stdin, StdoutFD: -1, StderrFD: -1, pidfd: -1, raw: o.Raw, done: make(chan struct{})}
+	if o.Raw {
+		c.StdoutFD, c.StderrFD = pp.stdout, pp.stderr
+	} else {
+		c.Stdout, c.Stderr = pollable(pp.stdout, "|1"), pollable(pp.stderr, "|2")
+	}
+	pp.stdout, pp.stderr = -1, -1 // the Child's now
+	files := []uintptr{uintptr(pp.child[0]), uintptr(pp.child[1]), uintptr(pp.child[2])}
+	for _, f := range o.ExtraFiles {
+		files = append(files, f.Fd())
+	}
 
 	cred, failure := o.credential()
 	if failure != "" {
 		// _spawn_as_child: the user is set first, so neither the directory
 		// nor the exec is tried.
-		c.stillborn(o, pp.child[:3], fmt.Sprintf("couldn't setuid to %d: %s\n", *o.UID, failure))
+		c.stillborn(o, files[:3], fmt.Sprintf("couldn't setuid to %d: %s\n", *o.UID, failure))
 		return c, nil
 	}
 	sys := &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	setPdeathsig(sys, o.Pdeathsig)
-	proc, err := startProcess(o, files, sys)
+	pid, pidfd, err := startProcess(o, files, sys)
+	runtime.KeepAlive(o.ExtraFiles)
 	if err != nil {
 		var errno syscall.Errno
 		errors.As(err, &errno)
 		switch errno {
 		case syscall.EAGAIN:
-			pp.closeParentEnds()
+			c.ClosePipes()
 			return nil, &Error{Kind: ForkFailed, Msg: fmt.Sprintf("Too many processes in process table to spawn '%s'", o.Name)}
 		case syscall.ENOMEM:
-			pp.closeParentEnds()
+			c.ClosePipes()
 			return nil, &Error{Kind: ForkFailed, Msg: fmt.Sprintf("unknown error during fork for '%s': %s", o.Name, errnoName(errno, err))}
 		}
 		var msg string
@@ -163,16 +181,17 @@ func Start(ctx context.Context, o Options) (*Child, error) {
 		} else {
 			msg = fmt.Sprintf("couldn't exec %s: %s\n", o.Argv[0], errnoName(errno, err))
 		}
-		c.stillborn(o, pp.child[:3], msg)
+		c.stillborn(o, files[:3], msg)
 		return c, nil
 	}
-	c.run(proc)
+	c.run(pid, pidfd)
 	return c, nil
 }
 
 // startProcess forks and execs under umaskMu, setting the umask around
-// the fork when the child needs one.
-func startProcess(o Options, files []*os.File, sys *syscall.SysProcAttr) (*os.Process, error) {
+// the fork when the child needs one. It returns the child's pid and, where
+// the kernel gives one, its pidfd (else -1).
+func startProcess(o Options, files []uintptr, sys *syscall.SysProcAttr) (pid, pidfd int, err error) {
 	if o.Umask != nil {
 		umaskMu.Lock()
 		defer umaskMu.Unlock()
@@ -182,7 +201,20 @@ func startProcess(o Options, files []*os.File, sys *syscall.SysProcAttr) (*os.Pr
 		umaskMu.RLock()
 		defer umaskMu.RUnlock()
 	}
-	return os.StartProcess(o.Path, o.Argv, &os.ProcAttr{Dir: o.Dir, Env: o.Env, Files: files, Sys: sys})
+	env := o.Env
+	if env == nil {
+		env = syscall.Environ()
+	}
+	return forkExec(o.Path, o.Argv, &syscall.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: sys})
+}
+
+// pollable wraps a non-blocking descriptor in an os.File that uses Go's
+// poller; nil for -1.
+func pollable(fd int, name string) *os.File {
+	if fd < 0 {
+		return nil
+	}
+	return os.NewFile(uintptr(fd), name)
 }
 
 // errnoName is errno.errorcode.get(code, code): "ENOENT", or the number
@@ -199,16 +231,18 @@ func errnoName(errno syscall.Errno, err error) string {
 
 // pipes are the two ends of the child's standard fds.
 type pipes struct {
-	stdin, stdout, stderr *os.File    // parent ends; nil when absent
-	child                 [3]*os.File // the child's fds 0, 1, 2
-	owned                 []*os.File  // child ends to close after the fork
+	stdin          *os.File // parent end; nil when absent
+	stdout, stderr int      // parent read ends, non-blocking; -1 when absent
+	child          [3]int   // the child's fds 0, 1, 2
+	ownedFiles     []*os.File
+	ownedFDs       []int // child ends to close after the fork
 }
 
 // makePipes is ServerOptions.make_pipes: stdin, stdout and, unless
-// redirected, stderr pipes (the parent ends are non-blocking, as Go's
-// os.Pipe makes them).
+// redirected, stderr pipes. The parent ends are non-blocking, the child's
+// blocking; every end is close-on-exec.
 func makePipes(o Options) (_ *pipes, err error) {
-	pp := &pipes{}
+	pp := &pipes{stdout: -1, stderr: -1}
 	defer func() {
 		if err != nil {
 			pp.closeParentEnds()
@@ -217,50 +251,72 @@ func makePipes(o Options) (_ *pipes, err error) {
 	}()
 	switch {
 	case o.Stdin != nil:
-		pp.child[0] = o.Stdin
+		pp.child[0] = int(o.Stdin.Fd())
 	case o.NoStdin:
 		f, err := os.Open(os.DevNull)
 		if err != nil {
 			return nil, err
 		}
-		pp.owned = append(pp.owned, f)
-		pp.child[0] = f
+		pp.ownedFiles = append(pp.ownedFiles, f)
+		pp.child[0] = int(f.Fd())
 	default:
 		r, w, err := os.Pipe()
 		if err != nil {
 			return nil, err
 		}
-		pp.stdin, pp.child[0] = w, r
-		pp.owned = append(pp.owned, r)
+		pp.stdin = w
+		pp.ownedFiles = append(pp.ownedFiles, r)
+		pp.child[0] = int(r.Fd())
 	}
-	r, w, err := os.Pipe()
+	r, w, err := readPipe()
 	if err != nil {
 		return nil, err
 	}
 	pp.stdout, pp.child[1], pp.child[2] = r, w, w
-	pp.owned = append(pp.owned, w)
+	pp.ownedFDs = append(pp.ownedFDs, w)
 	if !o.RedirectStderr {
-		r, w, err := os.Pipe()
+		r, w, err := readPipe()
 		if err != nil {
 			return nil, err
 		}
 		pp.stderr, pp.child[2] = r, w
-		pp.owned = append(pp.owned, w)
+		pp.ownedFDs = append(pp.ownedFDs, w)
 	}
 	return pp, nil
 }
 
+// readPipe makes a pipe whose read end (the parent's) is non-blocking and
+// whose write end (the child's) is blocking, both close-on-exec.
+func readPipe() (r, w int, err error) {
+	p, err := pipeCloexec()
+	if err != nil {
+		return -1, -1, os.NewSyscallError("pipe2", err)
+	}
+	if err := syscall.SetNonblock(p[0], true); err != nil {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return -1, -1, os.NewSyscallError("fcntl", err)
+	}
+	return p[0], p[1], nil
+}
+
 func (pp *pipes) closeChildEnds() {
-	for _, f := range pp.owned {
+	for _, f := range pp.ownedFiles {
 		f.Close()
 	}
-	pp.owned = nil
+	for _, fd := range pp.ownedFDs {
+		syscall.Close(fd)
+	}
+	pp.ownedFiles, pp.ownedFDs = nil, nil
 }
 
 func (pp *pipes) closeParentEnds() {
-	for _, f := range []*os.File{pp.stdin, pp.stdout, pp.stderr} {
-		if f != nil {
-			f.Close()
+	if pp.stdin != nil {
+		pp.stdin.Close()
+	}
+	for _, fd := range []int{pp.stdout, pp.stderr} {
+		if fd >= 0 {
+			syscall.Close(fd)
 		}
 	}
 }

@@ -53,24 +53,51 @@ var errnoNames = map[syscall.Errno]string{
 	syscall.ENOTRECOVERABLE: "ENOTRECOVERABLE", syscall.ERFKILL: "ERFKILL",
 }
 
-// waitExited blocks until the process pid has exited, without reaping it.
-// It waits in the runtime's poller on a pidfd, so that a thousand children
-// waiting to exit hold no thread each; where pidfds are missing (Linux
-// before 5.3) it falls back to a blocking waitid with WNOWAIT. It returns
-// early on an unexpected error.
-func waitExited(pid int) {
-	const pidfdNonblock = syscall.O_NONBLOCK
-	fd, _, e := syscall.Syscall(sysPidfdOpen, uintptr(pid), pidfdNonblock, 0)
-	if e != 0 {
-		waitExitedBlocking(pid)
-		return
+// pipeCloexec makes a pipe whose two ends are close-on-exec (pipe2).
+func pipeCloexec() ([2]int, error) {
+	var p [2]int
+	err := syscall.Pipe2(p[:], syscall.O_CLOEXEC)
+	return p, err
+}
+
+// forkExec is syscall.ForkExec asking for the child's pidfd (-1 where
+// the kernel has none).
+func forkExec(path string, argv []string, attr *syscall.ProcAttr) (pid, pidfd int, err error) {
+	pidfd = -1
+	sys := *attr.Sys
+	sys.PidFD = &pidfd
+	a := *attr
+	a.Sys = &sys
+	pid, err = syscall.ForkExec(path, argv, &a)
+	if err != nil {
+		return 0, -1, err
 	}
-	f := os.NewFile(fd, "pidfd")
+	return pid, pidfd, nil
+}
+
+// waitExited blocks until the process pid has exited, without reaping it.
+// With a pidfd it waits in the runtime's poller on a duplicate of it, so
+// that a thousand children waiting to exit hold no thread each; without
+// one (Linux before 5.3) it falls back to a blocking waitid with WNOWAIT.
+// It returns early on an unexpected error, and always returns true.
+func waitExited(pid, pidfd int) bool {
+	if pidfd < 0 {
+		waitExitedBlocking(pid)
+		return true
+	}
+	dup, err := syscall.Dup(pidfd)
+	if err != nil {
+		waitExitedBlocking(pid)
+		return true
+	}
+	syscall.CloseOnExec(dup)
+	syscall.SetNonblock(dup, true)
+	f := os.NewFile(uintptr(dup), "pidfd")
 	defer f.Close()
 	rc, err := f.SyscallConn()
 	if err != nil {
 		waitExitedBlocking(pid)
-		return
+		return true
 	}
 	rc.Read(func(fd uintptr) bool {
 		var info [128]byte // siginfo_t; si_pid is at offset 16
@@ -84,13 +111,13 @@ func waitExited(pid int) {
 		}
 		return *(*int32)(unsafe.Pointer(&info[16])) != 0
 	})
+	return true
 }
 
 const (
-	sysPidfdOpen = 434 // pidfd_open(2)
-	pPID         = 1   // P_PID
-	pPIDFD       = 3   // P_PIDFD
-	wNowait      = 0x01000000
+	pPID    = 1 // P_PID
+	pPIDFD  = 3 // P_PIDFD
+	wNowait = 0x01000000
 )
 
 func waitExitedBlocking(pid int) {
