@@ -46,14 +46,17 @@ func newHub(ctx context.Context, bus *events.Bus, log *slog.Logger, server strin
 // transition is the Manager's OnTransition: the PROCESS_STATE event, and
 // a listener's RUNNING state for its pool.
 func (h *hub) transition(t process.Transition) {
+	// The event first, as the reference notifies it from change_state
+	// before its pool dispatches: a listener that just became RUNNING
+	// finds its own RUNNING event buffered behind the older ones.
+	h.bus.Publish(events.ProcessStateChange(events.StateChange{Process: t.Name, Group: t.Group,
+		From: t.From.String(), To: t.To.String(), Pid: t.Pid, Tries: t.Tries, Expected: t.Expected}))
 	h.mu.Lock()
 	m := h.members[t.Group+":"+t.Name]
 	h.mu.Unlock()
 	if m != nil {
 		m.SetRunning(t.To == process.Running)
 	}
-	h.bus.Publish(events.ProcessStateChange(events.StateChange{Process: t.Name, Group: t.Group,
-		From: t.From.String(), To: t.To.String(), Pid: t.Pid, Tries: t.Tries, Expected: t.Expected}))
 }
 
 // group is the Manager's OnGroup: a listener group's pool is made (or
