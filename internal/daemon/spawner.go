@@ -250,13 +250,38 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 		s.pumpGoroutines(c, stdout, ks.stderr, reaped, finished)
 		return lc, nil
 	}
+	outputs := []pump.Output{{FD: c.StdoutFD, W: stdout}, {FD: c.StderrFD, W: ks.stderr}}
+	done := func() {
+		finished()
+		s.wg.Done()
+	}
+	if member != nil && c.StdoutFD >= 0 {
+		// A listener's stdout is its protocol, a round trip per event:
+		// it is read on a goroutine of its own through the runtime's
+		// poller, which wakes it sooner than the loop's epoll set (twice
+		// the events per second). Its exit is reported once that pipe
+		// is drained too.
+		c.Stdout = os.NewFile(uintptr(c.StdoutFD), "|0")
+		c.StdoutFD = -1
+		outputs = outputs[1:]
+		pumped := make(chan struct{})
+		go func() {
+			capture.Pump(c.Stdout, stdout)
+			close(pumped)
+		}()
+		done = func() {
+			go func() {
+				awaitDrain(pumped, c.Stdout)
+				c.Stdout.Close()
+				<-pumped
+				finished()
+				s.wg.Done()
+			}()
+		}
+	}
 	w := pump.Watch{
-		Outputs: []pump.Output{
-			// A listener's stdout is its protocol: READY must not wait.
-			{FD: c.StdoutFD, W: stdout, Urgent: member != nil},
-			{FD: c.StderrFD, W: ks.stderr},
-		},
-		Pidfd: c.Pidfd(),
+		Outputs: outputs,
+		Pidfd:   c.Pidfd(),
 		Reap: func() bool {
 			if !c.Reap() {
 				return false
@@ -264,10 +289,7 @@ func (s *spawner) Spawn(p *config.Process) (process.Child, error) {
 			reaped()
 			return true
 		},
-		Done: func() {
-			finished()
-			s.wg.Done()
-		},
+		Done: done,
 	}
 	c.StdoutFD, c.StderrFD = -1, -1 // the loop's now
 	h := s.loop.Add(w)
@@ -299,24 +321,34 @@ func (s *spawner) pumpGoroutines(c *spawn.Child, stdout, stderr io.Writer, reape
 		reaped()
 		drained := make(chan struct{})
 		go func() { pumps.Wait(); close(drained) }()
-		exited := time.Now()
-		tick := time.NewTicker(drainPoll)
-	wait:
-		for {
-			select {
-			case <-drained:
-				break wait
-			case now := <-tick.C:
-				if (unread(c.Stdout) == 0 && unread(c.Stderr) == 0) || now.Sub(exited) > drainMax {
-					break wait
-				}
-			}
-		}
-		tick.Stop()
+		awaitDrain(drained, c.Stdout, c.Stderr)
 		c.ClosePipes()
 		<-drained
 		finished()
 	}()
+}
+
+// awaitDrain waits, once a child has exited, until its output pipes are
+// read to the end (drained is closed), or hold no unread byte (checked
+// every drainPoll: a grandchild keeps them open), or drainMax has passed.
+func awaitDrain(drained <-chan struct{}, pipes ...*os.File) {
+	exited := time.Now()
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-drained:
+			return
+		case now := <-tick.C:
+			empty := true
+			for _, f := range pipes {
+				empty = empty && unread(f) == 0
+			}
+			if empty || now.Sub(exited) > drainMax {
+				return
+			}
+		}
+	}
 }
 
 func errText(err error) string {
