@@ -3,7 +3,6 @@ package events
 import (
 	"fmt"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/supervisorgo/supervisor/internal/python"
 )
@@ -55,12 +54,7 @@ func ProcessStateChange(c StateChange) *E {
 }
 
 // text is as_string of output data, or the reference's Undecodable form.
-func text(data []byte) string {
-	if utf8.Valid(data) {
-		return string(data)
-	}
-	return "Undecodable: " + python.BytesRepr(data)
-}
+func text(data []byte) string { return python.AsString(data) }
 
 // ProcessLogData is a PROCESS_LOG_STDOUT or _STDERR event for one chunk of
 // a child's output.

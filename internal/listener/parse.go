@@ -1,10 +1,6 @@
 package listener
 
-import (
-	"unicode/utf8"
-
-	"github.com/supervisorgo/supervisor/internal/python"
-)
+import "github.com/supervisorgo/supervisor/internal/python"
 
 // resultLength reads the length of a result line as the reference does:
 // Python's int() of what follows the first 7 bytes ("RESULT " is not
@@ -48,9 +44,4 @@ func resultLength(line []byte) (int, bool) {
 }
 
 // text is as_string of a line, or the reference's Undecodable form.
-func text(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return "Undecodable: " + python.BytesRepr(b)
-}
+func text(b []byte) string { return python.AsString(b) }

@@ -1,10 +1,9 @@
 package mainlog
 
 import (
-	"github.com/supervisorgo/supervisor/internal/python"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/supervisorgo/supervisor/internal/python"
 )
 
 // OutputMessage returns the message with which supervisord copies a chunk
@@ -28,53 +27,6 @@ func OutputMessage(name, channel string, data []byte) string {
 	b.WriteByte(' ')
 	b.WriteString(channel)
 	b.WriteString(" output:\n")
-	if utf8.Valid(data) {
-		b.Write(data)
-	} else {
-		b.WriteString("Undecodable: ")
-		b.WriteString(pyReprBytes(data))
-	}
+	b.WriteString(python.AsString(data))
 	return b.String()
-}
-
-// pyQuoteChar chooses the quote Python's repr uses: ' unless the text holds
-// a ' and no ".
-func pyQuoteChar(hasSingle, hasDouble bool) byte {
-	if hasSingle && !hasDouble {
-		return '"'
-	}
-	return '\''
-}
-
-// pyReprBytes is Python 3's repr of bytes: b'...' with \\, the quote,
-// \t \n \r, printable ASCII as it is and \xhh for everything else.
-func pyReprBytes(p []byte) string {
-	q := pyQuoteChar(strings.IndexByte(string(p), '\'') >= 0, strings.IndexByte(string(p), '"') >= 0)
-	b := []byte{'b', q}
-	for _, c := range p {
-		switch {
-		case c == q || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\t':
-			b = append(b, `\t`...)
-		case c == '\n':
-			b = append(b, `\n`...)
-		case c == '\r':
-			b = append(b, `\r`...)
-		case c < ' ' || c >= 0x7f:
-			b = appendHex(b, `\x`, uint32(c), 2)
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(append(b, q))
-}
-
-func appendHex(b []byte, prefix string, v uint32, width int) []byte {
-	b = append(b, prefix...)
-	h := strconv.FormatUint(uint64(v), 16)
-	for range width - len(h) {
-		b = append(b, '0')
-	}
-	return append(b, h...)
 }

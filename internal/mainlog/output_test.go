@@ -49,7 +49,7 @@ json.dump({'str': [repr(s) for s in spec['str']],
            'unidata': unicodedata.unidata_version}, sys.stdout)
 `
 
-// TestReprReference compares pyReprStr and pyReprBytes with Python's repr,
+// TestReprReference compares python.Repr and python.BytesRepr with Python's repr,
 // which POutputDispatcher._log applies to the process name and to
 // undecodable output.
 //
@@ -118,7 +118,7 @@ func TestReprReference(t *testing.T) {
 		}
 	}
 	for i, b := range byteStrs {
-		if got := pyReprBytes(b); got != out.Bytes[i] {
+		if got := python.BytesRepr(b); got != out.Bytes[i] {
 			t.Errorf("repr(%q): got %s, want %s", b, got, out.Bytes[i])
 		}
 	}

@@ -1,6 +1,9 @@
 package python
 
-import "bytes"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // BytesRepr is repr() of a bytes object: b'...' with the same choice of
 // quote as Repr, \t \n \r \\ and the quote escaped, and every byte outside
@@ -28,4 +31,14 @@ func BytesRepr(s []byte) string {
 		}
 	}
 	return string(append(b, q))
+}
+
+// AsString is how the reference turns output bytes into text for its log
+// lines and events: the text itself when it is UTF-8, else "Undecodable: "
+// and the bytes' repr (as_string, or 'Undecodable: %r' % data).
+func AsString(data []byte) string {
+	if utf8.Valid(data) {
+		return string(data)
+	}
+	return "Undecodable: " + BytesRepr(data)
 }
