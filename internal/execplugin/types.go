@@ -12,14 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supervisorgo/supervisor/internal/jsonrpc"
 	"github.com/supervisorgo/supervisor/xmlrpc"
 )
 
-// dateTimeLayout is the dateTime.iso8601 form of the spec's table.
-const dateTimeLayout = "20060102T15:04:05"
-
-// maxDepth bounds the nesting of converted values.
-const maxDepth = 256
+const (
+	dateTimeLayout = jsonrpc.DateTimeLayout
+	maxDepth       = jsonrpc.MaxValueDepth
+)
 
 // errType is wrapped by every conversion error.
 var errType = errors.New("value cannot be converted")
@@ -132,75 +132,5 @@ func appendJSON(buf *bytes.Buffer, v xmlrpc.Value, depth int) error {
 // fromJSON converts a JSON value to an XML-RPC value per the spec's
 // table. An empty raw value is nil.
 func fromJSON(raw json.RawMessage) (xmlrpc.Value, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: %v", errType, err)
-	}
-	return convert(v, 0)
-}
-
-func convert(v any, depth int) (xmlrpc.Value, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: nested deeper than %d", errType, maxDepth)
-	}
-	switch x := v.(type) {
-	case nil, bool, string:
-		return x, nil
-	case json.Number:
-		s := string(x)
-		if strings.ContainsAny(s, ".eE") {
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%w: double %s: %v", errType, s, err)
-			}
-			return f, nil
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%w: integer %s out of range", errType, s)
-		}
-		return int(n), nil
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			c, err := convert(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
-		}
-		return out, nil
-	case map[string]any:
-		if len(x) == 1 {
-			if s, ok := x["$base64"].(string); ok {
-				b, err := base64.StdEncoding.DecodeString(s)
-				if err != nil {
-					return nil, fmt.Errorf("%w: $base64: %v", errType, err)
-				}
-				return b, nil
-			}
-			if s, ok := x["$datetime"].(string); ok {
-				t, err := time.Parse(dateTimeLayout, s)
-				if err != nil {
-					return nil, fmt.Errorf("%w: $datetime %q is not YYYYMMDDTHH:MM:SS", errType, s)
-				}
-				return t, nil
-			}
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			c, err := convert(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = c
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%w: unexpected %T", errType, v)
+	return jsonrpc.DecodeValue(raw, errType)
 }

@@ -6,19 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/supervisorgo/supervisor/internal/jsonrpc"
 )
 
-// dateTimeLayout is the dateTime.iso8601 form of the protocol's table.
-const dateTimeLayout = "20060102T15:04:05"
-
-// maxDepth bounds the nesting of decoded and encoded values.
-const maxDepth = 256
+const (
+	dateTimeLayout = jsonrpc.DateTimeLayout // dateTime.iso8601 in the protocol's table
+	maxDepth       = jsonrpc.MaxValueDepth  // nesting of decoded and encoded values
+)
 
 // ErrType is wrapped by the errors of value conversions: a JSON value with
 // no XML-RPC form, a Go value with no JSON form, or an As of the wrong
@@ -31,80 +31,7 @@ var ErrType = errors.New("execplugin: value cannot be converted")
 // {"$datetime": s} is a time.Time in UTC; other objects are
 // map[string]any, arrays []any, and null nil. An empty raw value is nil.
 func decodeValue(raw []byte) (any, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, nil
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrType, err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the value", ErrType)
-	}
-	return fromJSON(v, 0)
-}
-
-func fromJSON(v any, depth int) (any, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: nested deeper than %d", ErrType, maxDepth)
-	}
-	switch x := v.(type) {
-	case nil, bool, string:
-		return x, nil
-	case json.Number:
-		s := string(x)
-		if strings.ContainsAny(s, ".eE") {
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%w: double %s: %v", ErrType, s, err)
-			}
-			return f, nil
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%w: integer %s out of range", ErrType, s)
-		}
-		return int(n), nil
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			c, err := fromJSON(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
-		}
-		return out, nil
-	case map[string]any:
-		if len(x) == 1 {
-			if s, ok := x["$base64"].(string); ok {
-				b, err := base64.StdEncoding.DecodeString(s)
-				if err != nil {
-					return nil, fmt.Errorf("%w: $base64: %v", ErrType, err)
-				}
-				return b, nil
-			}
-			if s, ok := x["$datetime"].(string); ok {
-				t, err := time.Parse(dateTimeLayout, s)
-				if err != nil {
-					return nil, fmt.Errorf("%w: $datetime %q is not YYYYMMDDTHH:MM:SS", ErrType, s)
-				}
-				return t, nil
-			}
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			c, err := fromJSON(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = c
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%w: unexpected %T", ErrType, v)
+	return jsonrpc.DecodeValue(raw, ErrType)
 }
 
 // decodeParams converts a request's params (an array, or absent) to a slice.
