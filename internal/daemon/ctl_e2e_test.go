@@ -23,6 +23,10 @@ var ctlMasks = []struct {
 	re   *regexp.Regexp
 	with string
 }{
+	// A Ctrl-C that reaches the reference's supervisorctl inside its HTTP
+	// client is reported as a connection error instead of ending tail -f
+	// with an empty line: a race of that client, whichever daemon serves.
+	{regexp.MustCompile(`(?m)^\S+ Cannot connect, error: <class 'KeyboardInterrupt'> \(\)$`), ""},
 	{regexp.MustCompile(`pid \d+, uptime \d+:\d\d:\d\d`), "pid PID, uptime UPTIME"},
 	{regexp.MustCompile(`[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M`), "DATE"},
 	{regexp.MustCompile(`(?m)^\d+$`), "PID"},
