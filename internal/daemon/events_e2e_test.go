@@ -334,15 +334,25 @@ startsecs=0
 }
 
 // TestTickEvents: a listener subscribed to TICK_5 gets one on the next
-// 5-second boundary, with that boundary as "when".
+// 5-second boundary, with that boundary as "when", under the reference and
+// under ours.
 func TestTickEvents(t *testing.T) {
+	requireReferenceDaemon(t)
 	t.Parallel()
-	s := startEventScenario(t, supervisordBin, "events=TICK_5\nstartsecs=0", "", "")
-	rs := s.waitEvents(t, `TICK_5 ^when:\d+$`)
-	var when int64
-	fmt.Sscanf(rs[0].Payload, "when:%d", &when)
-	if when%5 != 0 || time.Since(time.Unix(when, 0)) > time.Minute {
-		t.Errorf("TICK_5 %q", rs[0].Payload)
+	for _, bin := range []struct{ name, path string }{{"reference", referenceBin}, {"ours", supervisordBin}} {
+		t.Run(bin.name, func(t *testing.T) {
+			t.Parallel()
+			s := startEventScenario(t, bin.path, "events=TICK_5\nstartsecs=0", "", "")
+			rs := s.waitEvents(t, `TICK_5 ^when:\d+$`)
+			var when int64
+			fmt.Sscanf(rs[0].Payload, "when:%d", &when)
+			if when%5 != 0 || time.Since(time.Unix(when, 0)) > time.Minute {
+				t.Errorf("TICK_5 %q", rs[0].Payload)
+			}
+			if h := rs[0].Headers; h["eventname"] != "TICK_5" || h["pool"] != "rec" || h["len"] != fmt.Sprint(len(rs[0].Payload)) {
+				t.Errorf("headers %v", h)
+			}
+		})
 	}
 }
 
