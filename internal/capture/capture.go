@@ -76,7 +76,8 @@ type Sink struct {
 func Open(opts Options) (*Sink, error) {
 	s := &Sink{opts: opts}
 	if opts.Path != "" {
-		w, err := logfile.New(logfile.Options{Path: opts.Path, MaxBytes: opts.MaxBytes, Backups: opts.Backups})
+		// Lazy: an idle program's logs hold no descriptor until it writes.
+		w, err := logfile.New(logfile.Options{Path: opts.Path, MaxBytes: opts.MaxBytes, Backups: opts.Backups, Lazy: true})
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,11 @@ type Options struct {
 	// MaxBytes is the size at which the file rotates (*_logfile_maxbytes).
 	// Zero or less means never rotate.
 	MaxBytes int64
+	// Lazy keeps no descriptor open until the first write: New, Reopen and
+	// Clear still create the file (so it exists as the reference's would)
+	// but close it again. A daemon with many programs that seldom write
+	// then holds far fewer descriptors, which every fork copies.
+	Lazy bool
 	// Backups is the number of rotated files kept, named Path.1 ...
 	// Path.Backups (*_logfile_backups). Zero or less means the file is
 	// truncated instead of rotated.
@@ -34,6 +39,7 @@ type Writer struct {
 	path     string
 	maxBytes int64
 	backups  int
+	lazy     bool
 
 	mu       sync.Mutex
 	f        *os.File // nil after a failed (re)open; the next Write retries
@@ -68,8 +74,12 @@ func New(opts Options) (*Writer, error) {
 		path:     opts.Path,
 		maxBytes: max(opts.MaxBytes, 0),
 		backups:  max(opts.Backups, 0),
+		lazy:     opts.Lazy,
 	}
 	if err := w.openLocked(appendFlags); err != nil {
+		return nil, err
+	}
+	if err := w.idleLocked(); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -160,7 +170,10 @@ func (w *Writer) Reopen() error {
 		return ErrClosed
 	}
 	err := w.closeFileLocked()
-	return errors.Join(err, w.openLocked(appendFlags))
+	if err := errors.Join(err, w.openLocked(appendFlags)); err != nil {
+		return err
+	}
+	return w.idleLocked()
 }
 
 // Clear deletes the file and opens a new empty one in its place
@@ -184,7 +197,19 @@ func (w *Writer) Clear() error {
 	}
 	// Unlike the reference, reopen even when the removal failed, so that
 	// logging goes on.
-	return errors.Join(errClose, errRemove, w.openLocked(appendFlags))
+	if err := errors.Join(errClose, errRemove, w.openLocked(appendFlags)); err != nil {
+		return err
+	}
+	return w.idleLocked()
+}
+
+// idleLocked closes the file of a Lazy writer that is not being written:
+// the next Write opens it again.
+func (w *Writer) idleLocked() error {
+	if !w.lazy {
+		return nil
+	}
+	return w.closeFileLocked()
 }
 
 // Close closes the file. It is idempotent; later Writes return ErrClosed.

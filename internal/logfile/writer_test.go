@@ -626,3 +626,44 @@ func TestWriterSizeSeenFromOutside(t *testing.T) {
 		})
 	}
 }
+
+// TestLazyWriter: a Lazy writer creates its file at once but holds no
+// descriptor until it writes, and goes back to none after Reopen and
+// Clear.
+func TestLazyWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lazy.log")
+	w, err := New(Options{Path: path, MaxBytes: 10, Backups: 1, Lazy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	open := func() bool { w.mu.Lock(); defer w.mu.Unlock(); return w.f != nil }
+	if _, err := os.Stat(path); err != nil || open() {
+		t.Fatalf("after New: stat %v, open %t", err, open())
+	}
+	for _, step := range []struct {
+		do       func() error
+		wantOpen bool
+		want     string
+	}{
+		{func() error { _, err := w.Write([]byte("hello\n")); return err }, true, "hello\n"},
+		{w.Reopen, false, "hello\n"},
+		{func() error { _, err := w.Write([]byte("more\n")); return err }, true, ""}, // 11 bytes: rotated to .1, a new empty file
+		{w.Clear, false, ""},
+		{func() error { _, err := w.Write([]byte("x")); return err }, true, "x"},
+	} {
+		if err := step.do(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || string(b) != step.want {
+			t.Errorf("file %q, %v; want %q", b, err, step.want)
+		}
+		if open() != step.wantOpen {
+			t.Errorf("open %t, want %t", open(), step.wantOpen)
+		}
+	}
+	if b, _ := os.ReadFile(path + ".1"); string(b) != "hello\nmore\n" {
+		t.Errorf("backup %q", b)
+	}
+}
