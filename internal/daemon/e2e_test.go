@@ -299,6 +299,9 @@ startsecs=1
 command=@HELPER@ 0
 environment=SUPERVISOR_GO_TEST_HELPER="exit"
 startretries=2
+; exits at once, but a loaded machine may take seconds to start it: it
+; must still exit within startsecs to back off
+startsecs=20
 
 [program:crashonce]
 command=@HELPER@ %(here)s/crashed
