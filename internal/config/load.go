@@ -245,6 +245,11 @@ func (l *loader) get(section, key, def string, vars ini.Vars) (value, error) {
 	if k != nil {
 		v.s = k.Value
 	}
+	if !strings.Contains(v.s, "%") {
+		// Python's s % mapping is s itself when s has no '%': spare the
+		// merge of the expansion names (a few dozen per key).
+		return v, nil
+	}
 	if vars == nil {
 		vars = ini.Vars{}
 	}
