@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -188,11 +189,26 @@ type daemon struct {
 }
 
 // startDaemon starts bin on a fresh configuration and waits until every
-// autostarted program runs.
+// autostarted program runs. The inet port is picked free just before; when
+// another test takes it first, the daemon refuses to start and is started
+// again on another port.
 func startDaemon(t *testing.T, bin string) *daemon {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		d, portTaken := startDaemonOnce(t, bin)
+		if !portTaken {
+			return d
+		}
+		if attempt == 5 {
+			t.Fatalf("%s: the port was taken five times in a row", bin)
+		}
+	}
+}
+
+func startDaemonOnce(t *testing.T, bin string) (d *daemon, portTaken bool) {
+	t.Helper()
 	dir := shortTempDir(t)
-	d := &daemon{dir: dir, conf: filepath.Join(dir, "supervisord.conf"), port: freePort(t), done: make(chan struct{})}
+	d = &daemon{dir: dir, conf: filepath.Join(dir, "supervisord.conf"), port: freePort(t), done: make(chan struct{})}
 	d.write(t, daemonConf)
 	logf, err := os.Create(filepath.Join(dir, "daemon.out"))
 	if err != nil {
@@ -217,8 +233,37 @@ func startDaemon(t *testing.T, bin string) *daemon {
 			<-d.done
 		}
 	})
+	// Until the daemon answers a call (its listeners are all open by
+	// then), an early exit may be the port.
+	cl, err := newClient("unix://"+filepath.Join(dir, "s.sock"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.close()
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		select {
+		case <-d.done:
+			out, _ := os.ReadFile(filepath.Join(dir, "daemon.out"))
+			if bytes.Contains(out, []byte("Another program is already listening")) {
+				return nil, true
+			}
+			t.Fatalf("the daemon exited:\n%s", out)
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := cl.call(ctx, "supervisor.getState")
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not answer: %v", bin, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	d.waitRunning(t, "alpha", "echo", "grp:gamma", "grp:delta")
-	return d
+	return d, false
 }
 
 func (d *daemon) write(t *testing.T, conf string) {
