@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,4 +101,125 @@ func fromJSON(v any, depth int, kind error) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("%w: unexpected %T", kind, v)
+}
+
+// ValueEncoder writes values in the JSON form of the exec plugin protocol's
+// type table: integers as integers, floats always with a fraction or an
+// exponent (so that they read back as doubles), []byte as {"$base64"},
+// time.Time as {"$datetime"} of its wall clock, []any as arrays and
+// map[string]any as objects with sorted keys.
+type ValueEncoder struct {
+	// Kind is wrapped by every error.
+	Kind error
+	// Other writes a value of a type the table does not list and reports
+	// whether it did; nested values go back through Append with depth+1.
+	// Nil leaves such values an error.
+	Other func(e *ValueEncoder, buf *bytes.Buffer, v any, depth int) (bool, error)
+}
+
+// Encode returns v's JSON form.
+func (e *ValueEncoder) Encode(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	if err := e.Append(&buf, v, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Append writes v's JSON form to buf; depth is v's nesting level.
+func (e *ValueEncoder) Append(buf *bytes.Buffer, v any, depth int) error {
+	if depth > MaxValueDepth {
+		return fmt.Errorf("%w: nested deeper than %d", e.Kind, MaxValueDepth)
+	}
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case int:
+		buf.WriteString(strconv.Itoa(x))
+	case int8:
+		buf.WriteString(strconv.FormatInt(int64(x), 10))
+	case int16:
+		buf.WriteString(strconv.FormatInt(int64(x), 10))
+	case int32:
+		buf.WriteString(strconv.FormatInt(int64(x), 10))
+	case int64:
+		buf.WriteString(strconv.FormatInt(x, 10))
+	case uint:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint8:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint16:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint32:
+		buf.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint64:
+		buf.WriteString(strconv.FormatUint(x, 10))
+	case float32:
+		return e.appendFloat(buf, float64(x))
+	case float64:
+		return e.appendFloat(buf, x)
+	case string:
+		b, _ := json.Marshal(x)
+		buf.Write(b)
+	case []byte:
+		buf.WriteString(`{"$base64":"`)
+		buf.WriteString(base64.StdEncoding.EncodeToString(x))
+		buf.WriteString(`"}`)
+	case time.Time:
+		buf.WriteString(`{"$datetime":"`)
+		buf.WriteString(x.Format(DateTimeLayout))
+		buf.WriteString(`"}`)
+	case []any:
+		buf.WriteByte('[')
+		for i, el := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := e.Append(buf, el, depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			b, _ := json.Marshal(k)
+			buf.Write(b)
+			buf.WriteByte(':')
+			if err := e.Append(buf, x[k], depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	default:
+		if e.Other != nil {
+			if ok, err := e.Other(e, buf, v, depth); ok || err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("%w: %T has no JSON form", e.Kind, v)
+	}
+	return nil
+}
+
+func (e *ValueEncoder) appendFloat(buf *bytes.Buffer, f float64) error {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return fmt.Errorf("%w: double %v has no JSON form", e.Kind, f)
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0" // keep a fraction, so that it reads back as a double
+	}
+	buf.WriteString(s)
+	return nil
 }

@@ -2,13 +2,11 @@ package execplugin
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,120 +48,55 @@ func decodeParams(raw []byte) ([]any, error) {
 }
 
 // encodeValue returns v's JSON form per the protocol's type table.
-func encodeValue(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	if err := appendJSON(&buf, v, 0); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func encodeValue(v any) (json.RawMessage, error) { return valueEncoder.Encode(v) }
 
-// appendJSON writes v's JSON form: integers as integers, floats always with
-// a fraction or an exponent (so they arrive as doubles), []byte as
-// {"$base64"}, time.Time as {"$datetime"} of its wall clock, maps with
-// sorted keys. Other values go through encoding/json.
-func appendJSON(buf *bytes.Buffer, v any, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("%w: nested deeper than %d", ErrType, maxDepth)
-	}
+// valueEncoder adds to the table json.RawMessage (written as it is), typed
+// slices and maps of the common element types, and, for anything else,
+// encoding/json's form.
+var valueEncoder = &jsonrpc.ValueEncoder{Kind: ErrType, Other: func(e *jsonrpc.ValueEncoder, buf *bytes.Buffer, v any, depth int) (bool, error) {
 	switch x := v.(type) {
-	case nil:
-		buf.WriteString("null")
-	case bool:
-		buf.WriteString(strconv.FormatBool(x))
-	case int:
-		buf.WriteString(strconv.Itoa(x))
-	case int8:
-		buf.WriteString(strconv.FormatInt(int64(x), 10))
-	case int16:
-		buf.WriteString(strconv.FormatInt(int64(x), 10))
-	case int32:
-		buf.WriteString(strconv.FormatInt(int64(x), 10))
-	case int64:
-		buf.WriteString(strconv.FormatInt(x, 10))
-	case uint:
-		buf.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint8:
-		buf.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint16:
-		buf.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint32:
-		buf.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint64:
-		buf.WriteString(strconv.FormatUint(x, 10))
-	case float32:
-		return appendFloat(buf, float64(x))
-	case float64:
-		return appendFloat(buf, x)
-	case string:
-		b, _ := json.Marshal(x)
-		buf.Write(b)
-	case []byte:
-		buf.WriteString(`{"$base64":"`)
-		buf.WriteString(base64.StdEncoding.EncodeToString(x))
-		buf.WriteString(`"}`)
-	case time.Time:
-		buf.WriteString(`{"$datetime":"`)
-		buf.WriteString(x.Format(dateTimeLayout))
-		buf.WriteString(`"}`)
 	case json.RawMessage:
 		if !json.Valid(x) {
-			return fmt.Errorf("%w: invalid json.RawMessage", ErrType)
+			return true, fmt.Errorf("%w: invalid json.RawMessage", ErrType)
 		}
 		buf.Write(x)
-	case []any:
-		return appendSlice(buf, x, depth)
+		return true, nil
 	case []string:
-		return appendSlice(buf, x, depth)
+		return true, appendSlice(e, buf, x, depth)
 	case []int:
-		return appendSlice(buf, x, depth)
+		return true, appendSlice(e, buf, x, depth)
 	case []int64:
-		return appendSlice(buf, x, depth)
+		return true, appendSlice(e, buf, x, depth)
 	case []float64:
-		return appendSlice(buf, x, depth)
+		return true, appendSlice(e, buf, x, depth)
 	case []bool:
-		return appendSlice(buf, x, depth)
+		return true, appendSlice(e, buf, x, depth)
 	case []map[string]any:
-		return appendSlice(buf, x, depth)
-	case map[string]any:
-		return appendMap(buf, x, depth)
+		return true, appendSlice(e, buf, x, depth)
 	case map[string]string:
-		return appendMap(buf, x, depth)
+		return true, appendMap(e, buf, x, depth)
 	case map[string]int:
-		return appendMap(buf, x, depth)
+		return true, appendMap(e, buf, x, depth)
 	case map[string]float64:
-		return appendMap(buf, x, depth)
+		return true, appendMap(e, buf, x, depth)
 	case map[string]bool:
-		return appendMap(buf, x, depth)
-	default:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return fmt.Errorf("%w: %T: %v", ErrType, x, err)
-		}
-		buf.Write(b)
+		return true, appendMap(e, buf, x, depth)
 	}
-	return nil
-}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return true, fmt.Errorf("%w: %T: %v", ErrType, v, err)
+	}
+	buf.Write(b)
+	return true, nil
+}}
 
-func appendFloat(buf *bytes.Buffer, f float64) error {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return fmt.Errorf("%w: double %v has no JSON form", ErrType, f)
-	}
-	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if !strings.ContainsAny(s, ".eE") {
-		s += ".0" // keep a fraction, so that it reads back as a double
-	}
-	buf.WriteString(s)
-	return nil
-}
-
-func appendSlice[E any](buf *bytes.Buffer, s []E, depth int) error {
+func appendSlice[E any](e *jsonrpc.ValueEncoder, buf *bytes.Buffer, s []E, depth int) error {
 	buf.WriteByte('[')
-	for i, e := range s {
+	for i, el := range s {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := appendJSON(buf, e, depth+1); err != nil {
+		if err := e.Append(buf, el, depth+1); err != nil {
 			return err
 		}
 	}
@@ -171,7 +104,7 @@ func appendSlice[E any](buf *bytes.Buffer, s []E, depth int) error {
 	return nil
 }
 
-func appendMap[E any](buf *bytes.Buffer, m map[string]E, depth int) error {
+func appendMap[E any](e *jsonrpc.ValueEncoder, buf *bytes.Buffer, m map[string]E, depth int) error {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -185,7 +118,7 @@ func appendMap[E any](buf *bytes.Buffer, m map[string]E, depth int) error {
 		b, _ := json.Marshal(k)
 		buf.Write(b)
 		buf.WriteByte(':')
-		if err := appendJSON(buf, m[k], depth+1); err != nil {
+		if err := e.Append(buf, m[k], depth+1); err != nil {
 			return err
 		}
 	}
