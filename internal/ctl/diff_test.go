@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supervisorgo/supervisor/internal/testutil"
 )
 
 // The differential test: the reference's supervisorctl and ours drive two
@@ -117,15 +118,8 @@ func mask(s, dir string, port int) string {
 	return s
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// freePort is testutil.FreePort.
+func freePort(t *testing.T) int { return testutil.FreePort(t) }
 
 const daemonConf = `[unix_http_server]
 file=DIR/s.sock

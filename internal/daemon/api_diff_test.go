@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supervisorgo/supervisor/internal/testutil"
 )
 
 // TestAPIDifferential runs the reference supervisord and ours, one after
@@ -318,15 +319,8 @@ stdout_logfile=%s/talker.out
 	return b.String()
 }
 
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freeTCPPort is testutil.FreePort.
+func freeTCPPort(t *testing.T) int { return testutil.FreePort(t) }
 
 // tokenProcesses lists the processes whose environment holds
 // APIDIFF_TOKEN=token: the children of one scenario run.

@@ -687,12 +687,7 @@ func TestExecPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freeTCPPort(t)
 	d := startDaemon(t, supervisordBin, t.TempDir(), fmt.Sprintf(`
 [inet_http_server]
 port=127.0.0.1:%d

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/supervisorgo/supervisor/internal/config"
+	"github.com/supervisorgo/supervisor/internal/testutil"
 )
 
 // The reference: Debian's supervisor 4.2.5 and its Python. The tests that
@@ -74,16 +75,8 @@ func shortDir(t testing.TB) string {
 	return dir
 }
 
-// freePort returns a TCP port of 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// freePort is testutil.FreePort.
+func freePort(t testing.TB) int { return testutil.FreePort(t) }
 
 // startReference runs the reference supervisord with the three listeners
 // and testdata/fakens.py mounted as "fake"; it is stopped at cleanup.

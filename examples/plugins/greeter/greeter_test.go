@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supervisorgo/supervisor/internal/testutil"
 	"github.com/supervisorgo/supervisor/plugin"
 	"github.com/supervisorgo/supervisor/xmlrpc"
 )
@@ -67,12 +67,7 @@ func TestCustomSupervisord(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../custom-supervisord").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := testutil.FreePort(t)
 	conf := filepath.Join(dir, "supervisord.conf")
 	os.WriteFile(conf, []byte(fmt.Sprintf(`[supervisord]
 nodaemon=true
