@@ -172,35 +172,9 @@ func (e *ValueEncoder) Append(buf *bytes.Buffer, v any, depth int) error {
 		buf.WriteString(x.Format(DateTimeLayout))
 		buf.WriteString(`"}`)
 	case []any:
-		buf.WriteByte('[')
-		for i, el := range x {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := e.Append(buf, el, depth+1); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
+		return AppendSlice(e, buf, x, depth)
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		buf.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			b, _ := json.Marshal(k)
-			buf.Write(b)
-			buf.WriteByte(':')
-			if err := e.Append(buf, x[k], depth+1); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
+		return AppendMap(e, buf, x, depth)
 	default:
 		if e.Other != nil {
 			if ok, err := e.Other(e, buf, v, depth); ok || err != nil {
@@ -221,5 +195,44 @@ func (e *ValueEncoder) appendFloat(buf *bytes.Buffer, f float64) error {
 		s += ".0" // keep a fraction, so that it reads back as a double
 	}
 	buf.WriteString(s)
+	return nil
+}
+
+// AppendSlice writes s as a JSON array, its elements through e.Append.
+func AppendSlice[E any](e *ValueEncoder, buf *bytes.Buffer, s []E, depth int) error {
+	buf.WriteByte('[')
+	for i, el := range s {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := e.Append(buf, el, depth+1); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+// AppendMap writes m as a JSON object with sorted keys, its values through
+// e.Append.
+func AppendMap[E any](e *ValueEncoder, buf *bytes.Buffer, m map[string]E, depth int) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		b, _ := json.Marshal(k)
+		buf.Write(b)
+		buf.WriteByte(':')
+		if err := e.Append(buf, m[k], depth+1); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
 	return nil
 }

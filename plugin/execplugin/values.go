@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -62,25 +61,25 @@ var valueEncoder = &jsonrpc.ValueEncoder{Kind: ErrType, Other: func(e *jsonrpc.V
 		buf.Write(x)
 		return true, nil
 	case []string:
-		return true, appendSlice(e, buf, x, depth)
+		return true, jsonrpc.AppendSlice(e, buf, x, depth)
 	case []int:
-		return true, appendSlice(e, buf, x, depth)
+		return true, jsonrpc.AppendSlice(e, buf, x, depth)
 	case []int64:
-		return true, appendSlice(e, buf, x, depth)
+		return true, jsonrpc.AppendSlice(e, buf, x, depth)
 	case []float64:
-		return true, appendSlice(e, buf, x, depth)
+		return true, jsonrpc.AppendSlice(e, buf, x, depth)
 	case []bool:
-		return true, appendSlice(e, buf, x, depth)
+		return true, jsonrpc.AppendSlice(e, buf, x, depth)
 	case []map[string]any:
-		return true, appendSlice(e, buf, x, depth)
+		return true, jsonrpc.AppendSlice(e, buf, x, depth)
 	case map[string]string:
-		return true, appendMap(e, buf, x, depth)
+		return true, jsonrpc.AppendMap(e, buf, x, depth)
 	case map[string]int:
-		return true, appendMap(e, buf, x, depth)
+		return true, jsonrpc.AppendMap(e, buf, x, depth)
 	case map[string]float64:
-		return true, appendMap(e, buf, x, depth)
+		return true, jsonrpc.AppendMap(e, buf, x, depth)
 	case map[string]bool:
-		return true, appendMap(e, buf, x, depth)
+		return true, jsonrpc.AppendMap(e, buf, x, depth)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -89,42 +88,6 @@ var valueEncoder = &jsonrpc.ValueEncoder{Kind: ErrType, Other: func(e *jsonrpc.V
 	buf.Write(b)
 	return true, nil
 }}
-
-func appendSlice[E any](e *jsonrpc.ValueEncoder, buf *bytes.Buffer, s []E, depth int) error {
-	buf.WriteByte('[')
-	for i, el := range s {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		if err := e.Append(buf, el, depth+1); err != nil {
-			return err
-		}
-	}
-	buf.WriteByte(']')
-	return nil
-}
-
-func appendMap[E any](e *jsonrpc.ValueEncoder, buf *bytes.Buffer, m map[string]E, depth int) error {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		b, _ := json.Marshal(k)
-		buf.Write(b)
-		buf.WriteByte(':')
-		if err := e.Append(buf, m[k], depth+1); err != nil {
-			return err
-		}
-	}
-	buf.WriteByte('}')
-	return nil
-}
 
 // As converts a decoded value (a parameter, or the result of Call) to T.
 // T may be any type the value already has, or: int64, int32 and float64
