@@ -46,7 +46,7 @@ const settleAfter = time.Second
 // its exit reported (Child.Done). Where the loop cannot be made (no epoll),
 // each child gets a goroutine per pipe and one for its exit instead.
 type spawner struct {
-	environ   []string // supervisord's environment
+	environ   *spawn.Environ // supervisord's environment
 	serverURL string
 	log       *slog.Logger
 	stripANSI bool
@@ -79,7 +79,7 @@ type sinks struct {
 }
 
 func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
-	s := &spawner{environ: os.Environ(), serverURL: cfg.ServerURL, log: log,
+	s := &spawner{environ: spawn.NewEnviron(os.Environ()), serverURL: cfg.ServerURL, log: log,
 		stripANSI: cfg.Supervisord.StripANSI, sinks: map[*config.Process]*sinks{}, fcgi: map[string]*fcgiSocket{}, live: map[int]bool{},
 		stdin: map[*config.Process]*os.File{}}
 	if l, err := pump.New(pump.Options{DrainPoll: drainPoll, DrainMax: drainMax}); err == nil {

@@ -23,71 +23,83 @@ import (
 // map, so its new keys are added in sorted order (the reference uses the
 // order of the configuration file).
 func Env(base []string, p *config.Process, serverURL string) []string {
-	var e orderedEnv
+	return NewEnviron(base).Child(p, serverURL)
+}
+
+// Environ is supervisord's environment read once as CPython builds
+// os.environ, for the many children whose environments start from it.
+// It is not changed after NewEnviron and may be shared.
+type Environ struct {
+	list  []string       // "KEY=value", the first entry of each key, in order
+	index map[string]int // KEY -> its place in list
+}
+
+// NewEnviron reads base (as os.Environ returns it).
+func NewEnviron(base []string) *Environ {
+	e := &Environ{index: make(map[string]int, len(base))}
 	for _, kv := range base {
-		k, v, ok := strings.Cut(kv, "=")
+		k, _, ok := strings.Cut(kv, "=")
 		if !ok {
 			continue
 		}
 		if _, seen := e.index[k]; seen {
 			continue
 		}
-		e.set(k, v)
+		e.index[k] = len(e.list)
+		e.list = append(e.list, kv)
 	}
-	e.set("SUPERVISOR_ENABLED", "1")
+	return e
+}
+
+// Lookup returns the value of key, as os.environ.get would.
+func (e *Environ) Lookup(key string) (string, bool) {
+	i, ok := e.index[key]
+	if !ok {
+		return "", false
+	}
+	return e.list[i][len(key)+1:], true
+}
+
+// Child is Env for this environment.
+func (e *Environ) Child(p *config.Process, serverURL string) []string {
+	out := make([]string, len(e.list), len(e.list)+4+len(p.Environment))
+	copy(out, e.list)
+	added := len(e.list) // out[added:] holds the keys new to the base
+	set := func(k, v string) {
+		kv := k + "=" + v
+		if i, ok := e.index[k]; ok {
+			out[i] = kv
+			return
+		}
+		for i := added; i < len(out); i++ {
+			if len(out[i]) > len(k) && out[i][len(k)] == '=' && strings.HasPrefix(out[i], k) {
+				out[i] = kv
+				return
+			}
+		}
+		out = append(out, kv)
+	}
+	set("SUPERVISOR_ENABLED", "1")
 	url := p.ServerURL
 	if url == "" {
 		url = serverURL
 	}
 	if url != "" {
-		e.set("SUPERVISOR_SERVER_URL", url)
+		set("SUPERVISOR_SERVER_URL", url)
 	}
-	e.set("SUPERVISOR_PROCESS_NAME", p.Name)
+	set("SUPERVISOR_PROCESS_NAME", p.Name)
 	if p.Group != "" {
-		e.set("SUPERVISOR_GROUP_NAME", p.Group)
+		set("SUPERVISOR_GROUP_NAME", p.Group)
 	}
-	keys := make([]string, 0, len(p.Environment))
-	for k := range p.Environment {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		e.set(k, p.Environment[k])
-	}
-	out := make([]string, len(e.keys))
-	for i, k := range e.keys {
-		out[i] = k + "=" + e.vals[i]
-	}
-	return out
-}
-
-// orderedEnv is a Python dict of str: insertion-ordered, an update keeps
-// the key's place.
-type orderedEnv struct {
-	keys, vals []string
-	index      map[string]int
-}
-
-func (e *orderedEnv) set(k, v string) {
-	if e.index == nil {
-		e.index = make(map[string]int)
-	}
-	if i, ok := e.index[k]; ok {
-		e.vals[i] = v
-		return
-	}
-	e.index[k] = len(e.keys)
-	e.keys = append(e.keys, k)
-	e.vals = append(e.vals, v)
-}
-
-// lookupEnv returns the value of key in an environment list as CPython's
-// os.environ would see it (the first entry wins).
-func lookupEnv(env []string, key string) (string, bool) {
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v, true
+	if len(p.Environment) > 0 {
+		keys := make([]string, 0, len(p.Environment))
+		for k := range p.Environment {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			set(k, p.Environment[k])
 		}
 	}
-	return "", false
+	return out
 }

@@ -76,13 +76,14 @@ type Options struct {
 // Prepare builds the Options for a process of the configuration: its
 // command resolved by Argv (program environment PATH, else supervisord's,
 // read from environ), its environment by Env, its directory, umask, user
-// and redirect_stderr. environ is supervisord's environment (os.Environ())
-// and serverURL the fallback URL (config.Config.ServerURL). An fcgi
-// program's socket (Options.Stdin) is the caller's to add.
+// and redirect_stderr. environ is supervisord's environment
+// (NewEnviron(os.Environ())) and serverURL the fallback URL
+// (config.Config.ServerURL). An fcgi program's socket (Options.Stdin) is
+// the caller's to add.
 //
 // The error is Argv's: an *Error whose Msg is the spawnerr.
-func Prepare(p *config.Process, environ []string, serverURL string) (Options, error) {
-	lookupPATH, _ := lookupEnv(environ, "PATH")
+func Prepare(p *config.Process, environ *Environ, serverURL string) (Options, error) {
+	lookupPATH, _ := environ.Lookup("PATH")
 	path, argv, err := Argv(p.Command, p.Environment, lookupPATH)
 	if err != nil {
 		return Options{}, err
@@ -91,7 +92,7 @@ func Prepare(p *config.Process, environ []string, serverURL string) (Options, er
 		Name:           p.Name,
 		Path:           path,
 		Argv:           argv,
-		Env:            Env(environ, p, serverURL),
+		Env:            environ.Child(p, serverURL),
 		Dir:            p.Directory,
 		Umask:          p.Umask,
 		RedirectStderr: p.RedirectStderr,

@@ -144,7 +144,7 @@ func (sc spawnCase) ours(t *testing.T, environ []string) spawnResult {
 	if sc.Fallback != nil {
 		fallback = *sc.Fallback
 	}
-	o, err := Prepare(p, environ, fallback)
+	o, err := Prepare(p, NewEnviron(environ), fallback)
 	if err != nil {
 		return spawnResult{Spawnerr: err.Error()}
 	}
