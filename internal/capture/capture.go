@@ -32,9 +32,13 @@ import (
 
 // Options describe one output channel of one process.
 type Options struct {
-	Process  string // process name, for syslog and the main log
-	Channel  string // "stdout" or "stderr"
-	Path     string // log file; "" for none
+	Process string // process name, for syslog and the main log
+	Channel string // "stdout" or "stderr"
+	Path    string // log file; "" for none
+	// Deferred: the log file need not exist yet and is created by the
+	// first write (logfile.Options.Deferred): an AUTO log, which the daemon
+	// creates itself.
+	Deferred bool
 	MaxBytes int64
 	Backups  int
 	Syslog   bool
@@ -77,7 +81,7 @@ func Open(opts Options) (*Sink, error) {
 	s := &Sink{opts: opts}
 	if opts.Path != "" {
 		// Lazy: an idle program's logs hold no descriptor until it writes.
-		w, err := logfile.New(logfile.Options{Path: opts.Path, MaxBytes: opts.MaxBytes, Backups: opts.Backups, Lazy: true})
+		w, err := logfile.New(logfile.Options{Path: opts.Path, MaxBytes: opts.MaxBytes, Backups: opts.Backups, Lazy: true, Deferred: opts.Deferred})
 		if err != nil {
 			return nil, err
 		}

@@ -25,6 +25,7 @@ import (
 type host struct {
 	m       *supervisor.Manager
 	sp      *spawner
+	auto    *autoLogs
 	log     *slog.Logger
 	outputs *mainlog.Outputs
 	load    func() (*config.Config, error)
@@ -107,7 +108,7 @@ func (h *host) Reread(context.Context) (*config.Config, error) {
 
 func (h *host) AddGroup(ctx context.Context, g *config.Group) error {
 	sd := h.Config().Supervisord
-	if err := resolveAutoLogs(g, sd); err != nil {
+	if err := h.auto.resolve(g, sd); err != nil {
 		return err
 	}
 	if g.Kind == config.KindFastCGI {
@@ -122,6 +123,11 @@ func (h *host) CheckCommand(p *config.Process) error {
 	path, _ := os.LookupEnv("PATH")
 	_, _, err := spawn.Argv(p.Command, p.Environment, path)
 	return err
+}
+
+// EnsureLogFile creates a pending AUTO log file (see autoLogs).
+func (h *host) EnsureLogFile(path string) {
+	h.auto.ensure(path)
 }
 
 func (h *host) ClearProcessLogs(_ context.Context, p *process.Process) error {

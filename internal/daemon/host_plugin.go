@@ -90,7 +90,7 @@ func (h *host) AddProgram(ctx context.Context, group, program string, options []
 			return nil, &plugin.NameError{Err: plugin.ErrProcessExists, Name: pc.Name}
 		}
 	}
-	if err := resolveAutoLogs(&config.Group{Name: group, Processes: procs}, cfg.Supervisord); err != nil {
+	if err := h.auto.resolve(&config.Group{Name: group, Processes: procs}, cfg.Supervisord); err != nil {
 		return nil, err
 	}
 	if _, err := h.m.AddProcesses(ctx, group, procs); err != nil {

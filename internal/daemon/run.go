@@ -105,7 +105,10 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 		}
 	}
 
+	auto := newAutoLogs(log)
+	defer auto.close()
 	sp := newSpawner(cfg, log)
+	sp.auto = auto
 	ev := newHub(ctx, bus, log, sd.Identifier)
 	defer ev.close()
 	sp.events = ev
@@ -114,7 +117,7 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 	defer sp.Close()
 	defer m.Close()
 	for _, g := range cfg.Groups {
-		if err := resolveAutoLogs(g, *sd); err != nil {
+		if err := auto.resolve(g, *sd); err != nil {
 			return supervisor.Shutdown, err
 		}
 		if g.Kind == config.KindFastCGI {
@@ -126,7 +129,8 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 			return supervisor.Shutdown, fmt.Errorf("group %s: %w", g.Name, err)
 		}
 	}
-	h := &host{m: m, sp: sp, log: log, outputs: outputs, load: e.load, cfg: cfg, requests: make(chan supervisor.State, 1), events: ev}
+	auto.startupDone()
+	h := &host{m: m, sp: sp, auto: auto, log: log, outputs: outputs, load: e.load, cfg: cfg, requests: make(chan supervisor.State, 1), events: ev}
 	srv, closeNamespaces, err := serve(ctx, cfg, h, log)
 	if err != nil {
 		return supervisor.Shutdown, err
@@ -252,13 +256,15 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 		if err != nil || p == nil {
 			return "", false
 		}
+		var path string
 		switch channel {
 		case "stdout":
-			return p.Config().Stdout.Path, true
+			path = p.Config().Stdout.Path
 		case "stderr":
-			return p.Config().Stderr.Path, true
+			path = p.Config().Stderr.Path
 		}
-		return "", true
+		h.auto.ensure(path)
+		return path, true
 	}
 	streams, endStreams := context.WithCancel(ctx)
 	stream := eventstream.Handler(streams, h.events.bus, h.Identification)

@@ -80,39 +80,6 @@ func clearAutoLogs(sd config.Supervisord) (warnings []string) {
 	return warnings
 }
 
-// autoLogName creates an AUTO child log file, named as the reference's
-// get_autochildlog_name: <dir>/<process>-<channel>---<identifier>-<random>.log.
-func autoLogName(dir, process, channel, identifier string) (string, error) {
-	f, err := os.CreateTemp(dir, fmt.Sprintf("%s-%s---%s-*.log", process, channel, identifier))
-	if err != nil {
-		return "", err
-	}
-	name := f.Name()
-	f.Close()
-	return name, nil
-}
-
-// resolveAutoLogs gives every AUTO log of a group its file, as the
-// reference does when the group is created (create_autochildlogs).
-func resolveAutoLogs(g *config.Group, sd config.Supervisord) error {
-	for _, p := range g.Processes {
-		for _, ch := range []struct {
-			name string
-			lf   *config.LogFile
-		}{{"stdout", &p.Stdout}, {"stderr", &p.Stderr}} {
-			if !ch.lf.Auto || ch.lf.Path != "" {
-				continue
-			}
-			name, err := autoLogName(sd.ChildLogDir, p.Name, ch.name, sd.Identifier)
-			if err != nil {
-				return fmt.Errorf("AUTO %s log of %s: %w", ch.name, p.Name, err)
-			}
-			ch.lf.Path = name
-		}
-	}
-	return nil
-}
-
 // writePidfile is ServerOptions.write_pidfile.
 func writePidfile(path string) error {
 	return os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)

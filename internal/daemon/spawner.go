@@ -68,6 +68,9 @@ type spawner struct {
 	settle   *time.Timer // frees the start-up's heap once spawns pause
 	settled  bool
 
+	// auto, if set, creates the AUTO log files once spawning pauses.
+	auto *autoLogs
+
 	// events, if set, gets the output events and knows the listener
 	// pools; it is set before the first spawn.
 	events *hub
@@ -94,6 +97,9 @@ func newSpawner(cfg *config.Config, log *slog.Logger) *spawner {
 // for settleAfter the first time, the garbage of the start-up is collected
 // and the free heap returned to the system (an idle daemon keeps it else).
 func (s *spawner) spawned() {
+	if s.auto != nil {
+		s.auto.poke()
+	}
 	s.settleMu.Lock()
 	defer s.settleMu.Unlock()
 	switch {
@@ -133,7 +139,7 @@ func (s *spawner) sinksFor(p *config.Process) (*sinks, error) {
 	}
 	ks := &sinks{}
 	open := func(ch string, lf config.LogFile) (*capture.Sink, error) {
-		o := capture.Options{Process: p.Name, Channel: ch, Path: lf.Path, MaxBytes: lf.MaxBytes,
+		o := capture.Options{Process: p.Name, Channel: ch, Path: lf.Path, Deferred: lf.Auto, MaxBytes: lf.MaxBytes,
 			Backups: lf.Backups, Syslog: lf.Syslog, StripANSI: s.stripANSI, MainLog: s.log,
 			CaptureMaxBytes: lf.CaptureMaxBytes}
 		if p.EventListener && ch == "stdout" {

@@ -26,6 +26,14 @@ type Options struct {
 	// but close it again. A daemon with many programs that seldom write
 	// then holds far fewer descriptors, which every fork copies.
 	Lazy bool
+	// Deferred leaves the creation of a file that does not exist yet to
+	// the first write (or Reopen or Clear): New does not touch the file
+	// system. A file the Writer creates first gets mode 0600, as the
+	// reference's AUTO child logs get from mkstemp; later ones (after a
+	// rotation or a Clear) get 0666 less the umask, as theirs do. The
+	// daemon uses it for AUTO logs, which it creates itself off the
+	// start-up's path. Implies Lazy.
+	Deferred bool
 	// Backups is the number of rotated files kept, named Path.1 ...
 	// Path.Backups (*_logfile_backups). Zero or less means the file is
 	// truncated instead of rotated.
@@ -40,6 +48,7 @@ type Writer struct {
 	maxBytes int64
 	backups  int
 	lazy     bool
+	perm     os.FileMode // for the next creation of the file
 
 	mu       sync.Mutex
 	f        *os.File // nil after a failed (re)open; the next Write retries
@@ -61,11 +70,13 @@ const (
 	appendFlags   = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	truncateFlags = appendFlags | os.O_TRUNC
 	filePerm      = 0o666 // before umask, as Python's open()
+	deferredPerm  = 0o600 // mkstemp's
 )
 
 // New opens (creating it if needed) the log file in append mode, as the
 // reference does when it creates a process group, so that the file exists
-// even if the process never writes to it.
+// even if the process never writes to it; with Options.Deferred it only
+// makes the Writer.
 func New(opts Options) (*Writer, error) {
 	if opts.Path == "" {
 		return nil, errors.New("logfile: empty path")
@@ -74,7 +85,12 @@ func New(opts Options) (*Writer, error) {
 		path:     opts.Path,
 		maxBytes: max(opts.MaxBytes, 0),
 		backups:  max(opts.Backups, 0),
-		lazy:     opts.Lazy,
+		lazy:     opts.Lazy || opts.Deferred,
+		perm:     filePerm,
+	}
+	if opts.Deferred {
+		w.perm = deferredPerm
+		return w, nil
 	}
 	if err := w.openLocked(appendFlags); err != nil {
 		return nil, err
@@ -196,7 +212,9 @@ func (w *Writer) Clear() error {
 		}
 	}
 	// Unlike the reference, reopen even when the removal failed, so that
-	// logging goes on.
+	// logging goes on. The new file has the usual mode, as the
+	// reference's reopened one.
+	w.perm = filePerm
 	if err := errors.Join(errClose, errRemove, w.openLocked(appendFlags)); err != nil {
 		return err
 	}
@@ -227,10 +245,11 @@ func (w *Writer) Close() error {
 // file is only stat'ed when rotation is enabled, so devices and pipes with
 // MaxBytes == 0 are never sized.
 func (w *Writer) openLocked(flags int) error {
-	f, err := os.OpenFile(w.path, flags, filePerm)
+	f, err := os.OpenFile(w.path, flags, w.perm)
 	if err != nil {
 		return fmt.Errorf("logfile: %w", err)
 	}
+	w.perm = filePerm
 	rotate := false
 	if w.maxBytes > 0 {
 		fi, err := f.Stat()

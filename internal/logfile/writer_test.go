@@ -667,3 +667,73 @@ func TestLazyWriter(t *testing.T) {
 		t.Errorf("backup %q", b)
 	}
 }
+
+// TestDeferredWriter: a Deferred writer leaves the file alone until it
+// is written (or reopened), creates it with mkstemp's mode 0600 then, and
+// with the usual mode once it was cleared.
+func TestDeferredWriter(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	mode := func(path string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	t.Run("write", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.log")
+		w, err := New(Options{Path: path, Deferred: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("after New: stat %v, want no file", err)
+		}
+		if _, err := w.Write([]byte("a\n")); err != nil {
+			t.Fatal(err)
+		}
+		if m := mode(path); m != 0o600 {
+			t.Errorf("created with %o, want 600", m)
+		}
+		if err := w.Clear(); err != nil {
+			t.Fatal(err)
+		}
+		if m := mode(path); m != 0o644 {
+			t.Errorf("after Clear %o, want 644", m)
+		}
+	})
+	t.Run("reopen", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.log")
+		w, err := New(Options{Path: path, Deferred: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := w.Reopen(); err != nil {
+			t.Fatal(err)
+		}
+		if m := mode(path); m != 0o600 {
+			t.Errorf("created by Reopen with %o, want 600", m)
+		}
+	})
+	t.Run("existing", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.log")
+		if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		w, err := New(Options{Path: path, Deferred: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if _, err := w.Write([]byte("new\n")); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "old\nnew\n" {
+			t.Errorf("file %q, want the old content then the new", b)
+		}
+	})
+}

@@ -204,6 +204,8 @@ func (h *fakeHost) AddGroup(ctx context.Context, g *config.Group) error {
 	return h.mgr.AddGroup(ctx, g)
 }
 
+func (h *fakeHost) EnsureLogFile(string) {}
+
 func (h *fakeHost) CheckCommand(p *config.Process) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -83,12 +83,17 @@ func (a *api) clearLog(ctx context.Context, _ []xmlrpc.Value) (xmlrpc.Value, err
 }
 
 // channelPath is a process's log file for "stdout" or "stderr"
-// (process.config.<channel>_logfile); "" when there is none.
-func channelPath(p *process.Process, stderr bool) string {
+// (process.config.<channel>_logfile), made to exist by the host if it is
+// one it creates late; "" when there is none.
+func (a *api) channelPath(p *process.Process, stderr bool) string {
+	path := p.Config().Stdout.Path
 	if stderr {
-		return p.Config().Stderr.Path
+		path = p.Config().Stderr.Path
 	}
-	return p.Config().Stdout.Path
+	if path != "" {
+		a.host.EnsureLogFile(path)
+	}
+	return path
 }
 
 // processArg resolves the name of the per-process log methods: a whole
@@ -117,7 +122,7 @@ func (a *api) readProcessLog(params []xmlrpc.Value, stderr bool) (xmlrpc.Value, 
 	if err != nil {
 		return nil, err
 	}
-	path := channelPath(p, stderr)
+	path := a.channelPath(p, stderr)
 	if path == "" {
 		return nil, newFault(rpc.NoFile)
 	}
@@ -145,7 +150,7 @@ func (a *api) tailProcessLog(params []xmlrpc.Value, stderr bool) (xmlrpc.Value, 
 	if err != nil {
 		return nil, err
 	}
-	path := channelPath(p, stderr)
+	path := a.channelPath(p, stderr)
 	if path == "" || !exists(path) {
 		return []any{"", 0, false}, nil
 	}

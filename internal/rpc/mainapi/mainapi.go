@@ -99,6 +99,12 @@ type Supervisor interface {
 	// text (the spawnerr, e.g. "can't find command '/x'").
 	CheckCommand(p *config.Process) error
 
+	// EnsureLogFile is called with a process's log file before the file is
+	// read (readProcess*Log, tailProcess*Log): a daemon that creates log
+	// files later than the reference does creates it now, so that the
+	// reader finds it as it would there.
+	EnsureLogFile(path string)
+
 	// ClearProcessLogs truncates a process's stdout and stderr logs: close,
 	// remove and reopen each file, and empty the capture buffers
 	// (Subprocess.removelogs). An error becomes FAILED.
