@@ -12,6 +12,7 @@ import (
 	"github.com/supervisorgo/supervisor/examples"
 	"github.com/supervisorgo/supervisor/internal/config"
 	"github.com/supervisorgo/supervisor/internal/httpd"
+	"github.com/supervisorgo/supervisor/internal/spawn"
 )
 
 // Main runs supervisord with args (without the program name) and returns
@@ -44,6 +45,10 @@ func Main(ctx context.Context, argv0 string, args []string, stdout, stderr io.Wr
 	var sigs chan os.Signal
 	if flags.Action == ActionRun {
 		sigs = notifySignals()
+		// Before anything is opened: the forker's descriptor table is a
+		// copy of this one (see spawn.StartForker). Without it, spawns
+		// fork from any thread.
+		spawn.StartForker()
 	}
 	cfg, err := config.Load(flags.ConfigFile, config.Options{Overrides: flags.Overrides})
 	if err == nil {

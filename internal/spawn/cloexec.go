@@ -7,7 +7,8 @@ import (
 )
 
 // MarkCloseOnExec sets close-on-exec on every open file descriptor from fd
-// from upwards, so that no child inherits them.
+// from upwards, so that no child inherits them. It works on the calling
+// thread's descriptor table.
 //
 // The reference closes fds 3..minfds-1 in every child
 // (Subprocess._prepare_child_fds). Go cannot run code in the child; it
@@ -17,7 +18,9 @@ import (
 // inherited when it was started (a shell's "3>file", a leaky parent). The
 // daemon calls MarkCloseOnExec(3) once at start-up, before the first spawn.
 func MarkCloseOnExec(from int) error {
-	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
+	// thread-self first: a thread with its own descriptor table (the
+	// forker's) sees that table there, not the process's.
+	for _, dir := range []string{"/proc/thread-self/fd", "/proc/self/fd", "/dev/fd"} {
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			continue

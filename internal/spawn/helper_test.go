@@ -26,9 +26,19 @@ import (
 // os/exec's helper processes). Arguments come in os.Args[1:].
 const helperEnv = "SPAWNTEST_HELPER"
 
+// With SPAWNTEST_FORKER set, TestMain starts the forker first, so that
+// every spawn of the tests goes through it (see TestForker).
+const forkerEnv = "SPAWNTEST_FORKER"
+
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(helperEnv); mode != "" {
 		os.Exit(helperMain(mode, os.Args[1:]))
+	}
+	if os.Getenv(forkerEnv) != "" {
+		if err := StartForker(); err != nil {
+			fmt.Fprintln(os.Stderr, "StartForker:", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	if helperDir != "" {

@@ -63,6 +63,11 @@ func pipeCloexec() ([2]int, error) {
 // forkExec is syscall.ForkExec asking for the child's pidfd (-1 where
 // the kernel has none).
 func forkExec(path string, argv []string, attr *syscall.ProcAttr) (pid, pidfd int, err error) {
+	if f := currentForker(); f != nil {
+		if pid, pidfd, err, ok := f.forkExec(path, argv, attr); ok {
+			return pid, pidfd, err
+		}
+	}
 	pidfd = -1
 	sys := *attr.Sys
 	sys.PidFD = &pidfd

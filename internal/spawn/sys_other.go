@@ -2,7 +2,10 @@
 
 package spawn
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+)
 
 // pdeathsigSupported reports whether Options.Pdeathsig can be honoured:
 // only Linux has a parent-death signal.
@@ -39,3 +42,6 @@ func pipeCloexec() ([2]int, error) {
 	syscall.CloseOnExec(p[1])
 	return p, nil
 }
+
+// StartForker is unsupported here: spawns fork from the calling thread.
+func StartForker() error { return errors.ErrUnsupported }

@@ -1,0 +1,80 @@
+//go:build linux
+
+package spawn
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestForker runs the Start tests again in a test process that started
+// the forker first, so that they hold for spawns made on its thread: the
+// reference comparison, pipes, signals, umask, parent-death signal and
+// the failures before the exec.
+func TestForker(t *testing.T) {
+	if os.Getenv(forkerEnv) != "" {
+		t.Skip("already in the forker's run")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := "^(TestStartReference|TestExitStatus|TestSignalGroup|TestSignal|TestPipes|TestUmaskConcurrent|TestPdeathsig|TestStillborn|TestStartErrors|TestForkerDescriptors)$"
+	cmd := exec.Command(exe, "-test.run="+run, "-test.v")
+	cmd.Env = append(os.Environ(), forkerEnv+"=1")
+	// The test process inherits fd 3 without close-on-exec, as a
+	// supervisord may from its parent: no child may get it.
+	inherited, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inherited.Close()
+	cmd.ExtraFiles = []*os.File{inherited}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Start tests through the forker: %v\n%s", err, out)
+	}
+	for _, name := range []string{"TestStartReference", "TestPipes", "TestPdeathsig", "TestForkerDescriptors"} {
+		if !strings.Contains(string(out), "--- PASS: "+name+" ") && !strings.Contains(string(out), "--- SKIP: "+name+" ") {
+			t.Errorf("%s did not run through the forker:\n%s", name, out)
+		}
+	}
+}
+
+// TestForkerDescriptors (in the forker's run only): a child gets its
+// three standard descriptors and nothing else, neither the fd 3 the test
+// process inherited nor a descriptor it opened without close-on-exec
+// after the forker started; and the pidfd comes back.
+func TestForkerDescriptors(t *testing.T) {
+	if os.Getenv(forkerEnv) == "" {
+		t.Skip("run by TestForker")
+	}
+	leak := filepath.Join(t.TempDir(), "leak")
+	if err := os.WriteFile(leak, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := syscall.Open(leak, syscall.O_RDONLY, 0) // no O_CLOEXEC
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if b := startHelper(t, "block", Options{}); b.Pidfd() < 0 {
+		t.Errorf("no pidfd from the forker")
+	}
+	out := collect(t, startHelper(t, "fds", Options{}))
+	var open map[int]string
+	if err := json.Unmarshal([]byte(out.Stdout), &open); err != nil {
+		t.Fatalf("fds %q: %v", out.Stdout, err)
+	}
+	for n, what := range open {
+		// The child's runtime opens cgroup files to size GOMAXPROCS.
+		if n > 2 && !strings.HasPrefix(what, "/sys/fs/cgroup/") {
+			t.Errorf("child has fd %d (%s)", n, what)
+		}
+	}
+}
