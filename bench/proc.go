@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat. It
@@ -243,6 +244,31 @@ func raiseNoFile(want uint64) error {
 		lim.Cur = lim.Max
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 			return fmt.Errorf("setrlimit: %w", err)
+		}
+	}
+	return nil
+}
+
+// pinTasks sets the CPU affinity of every thread of process pid to the
+// CPUs in cpus (sched_setaffinity on each task, since a thread keeps the
+// mask it had when the process was changed).
+func pinTasks(pid int, cpus []int) error {
+	var mask [16]uint64 // 1024 CPUs
+	for _, c := range cpus {
+		mask[c/64] |= 1 << (c % 64)
+	}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, uintptr(tid), unsafe.Sizeof(mask), uintptr(unsafe.Pointer(&mask[0])))
+		if e != 0 && e != syscall.ESRCH {
+			return fmt.Errorf("sched_setaffinity %d: %w", tid, e)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,8 +37,8 @@ type metricDef struct {
 }
 
 var scenarios = []*scenario{
-	chatty(100, "<= 1/10 ref"),
-	chatty(500, "<= 1/4 ref"),
+	chatty(100, "<= 1/10 ref", false),
+	chatty(500, "<= 1/4 ref", true),
 	bulk(),
 	idle1000(),
 	start1000(),
@@ -122,8 +123,10 @@ func (x *run1) cpuWindow(ctx context.Context) (daemonPct, machinePct float64, er
 	return daemonPct, machinePct, nil
 }
 
-// chatty: n programs each printing a short line every 10 ms.
-func chatty(n int, target string) *scenario {
+// chatty: n programs each printing a short line every 10 ms. With pin,
+// once all are RUNNING the daemon gets CPU 0 to itself and the children
+// the other CPUs (see the README's Caveats).
+func chatty(n int, target string, pin bool) *scenario {
 	return &scenario{
 		name:    fmt.Sprintf("chatty-%d", n),
 		timeout: 4 * time.Minute,
@@ -148,6 +151,11 @@ func chatty(n int, target string) *scenario {
 			}
 			if err := d.waitLog(ctx, 2*time.Minute, fmt.Sprintf("%d RUNNING", n), func(l *mainLog) bool { return l.count["success"] >= n }); err != nil {
 				return err
+			}
+			if pin {
+				if err := pinApart(d, n); err != nil {
+					return err
+				}
 			}
 			if err := d.sleep(ctx, time.Second); err != nil {
 				return err
@@ -209,6 +217,30 @@ func chatty(n int, target string) *scenario {
 			return nil
 		},
 	}
+}
+
+// pinApart gives the daemon CPU 0 and its n children the other CPUs, so
+// that the daemon is not starved by children that need more CPU than the
+// machine has. It does nothing on a machine with one CPU.
+func pinApart(d *daemon, n int) error {
+	ncpu := runtime.NumCPU()
+	if ncpu < 2 {
+		return nil
+	}
+	others := make([]int, 0, ncpu-1)
+	for c := 1; c < ncpu; c++ {
+		others = append(others, c)
+	}
+	kids := d.children()
+	if len(kids) != n {
+		return fmt.Errorf("pin: daemon has %d live children, want %d", len(kids), n)
+	}
+	for _, k := range kids {
+		if err := pinTasks(k.pid, others); err != nil {
+			return err
+		}
+	}
+	return pinTasks(d.pid, []int{0})
 }
 
 // chattyLineLen is the length of a chatty child's line, "%08d chatty line\n".
