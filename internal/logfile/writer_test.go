@@ -682,19 +682,22 @@ func TestDeferredWriter(t *testing.T) {
 		}
 		return fi.Mode().Perm()
 	}
-	t.Run("write", func(t *testing.T) {
+	// deferred makes a Deferred writer of d.log in a new directory, after
+	// prepare (if not nil) has run on the path.
+	deferred := func(t *testing.T, prepare func(path string)) (*Writer, string) {
+		t.Helper()
 		path := filepath.Join(t.TempDir(), "d.log")
-		w, err := New(Options{Path: path, Deferred: true})
-		if err != nil {
-			t.Fatal(err)
+		if prepare != nil {
+			prepare(path)
 		}
-		defer w.Close()
+		return mustNew(t, Options{Path: path, Deferred: true}), path
+	}
+	t.Run("write", func(t *testing.T) {
+		w, path := deferred(t, nil)
 		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("after New: stat %v, want no file", err)
 		}
-		if _, err := w.Write([]byte("a\n")); err != nil {
-			t.Fatal(err)
-		}
+		mustWrite(t, w, "a\n")
 		if m := mode(path); m != 0o600 {
 			t.Errorf("created with %o, want 600", m)
 		}
@@ -706,12 +709,7 @@ func TestDeferredWriter(t *testing.T) {
 		}
 	})
 	t.Run("reopen", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "d.log")
-		w, err := New(Options{Path: path, Deferred: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
+		w, path := deferred(t, nil)
 		if err := w.Reopen(); err != nil {
 			t.Fatal(err)
 		}
@@ -720,18 +718,12 @@ func TestDeferredWriter(t *testing.T) {
 		}
 	})
 	t.Run("existing", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "d.log")
-		if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		w, err := New(Options{Path: path, Deferred: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		if _, err := w.Write([]byte("new\n")); err != nil {
-			t.Fatal(err)
-		}
+		w, path := deferred(t, func(path string) {
+			if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		})
+		mustWrite(t, w, "new\n")
 		if b, _ := os.ReadFile(path); string(b) != "old\nnew\n" {
 			t.Errorf("file %q, want the old content then the new", b)
 		}

@@ -3,12 +3,9 @@
 package spawn
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -54,27 +51,9 @@ func TestForkerDescriptors(t *testing.T) {
 	if os.Getenv(forkerEnv) == "" {
 		t.Skip("run by TestForker")
 	}
-	leak := filepath.Join(t.TempDir(), "leak")
-	if err := os.WriteFile(leak, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fd, err := syscall.Open(leak, syscall.O_RDONLY, 0) // no O_CLOEXEC
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(fd)
+	openLeak(t)
 	if b := startHelper(t, "block", Options{}); b.Pidfd() < 0 {
 		t.Errorf("no pidfd from the forker")
 	}
-	out := collect(t, startHelper(t, "fds", Options{}))
-	var open map[int]string
-	if err := json.Unmarshal([]byte(out.Stdout), &open); err != nil {
-		t.Fatalf("fds %q: %v", out.Stdout, err)
-	}
-	for n, what := range open {
-		// The child's runtime opens cgroup files to size GOMAXPROCS.
-		if n > 2 && !strings.HasPrefix(what, "/sys/fs/cgroup/") {
-			t.Errorf("child has fd %d (%s)", n, what)
-		}
-	}
+	checkStdOnly(t, childFDs(t))
 }

@@ -592,6 +592,20 @@ func readLine(f *os.File) string {
 // without it (inherited by supervisord, or opened with a raw syscall) goes
 // to every child until MarkCloseOnExec.
 func TestCloseOnExec(t *testing.T) {
+	fd, leak := openLeak(t)
+	if before := childFDs(t); before[fd] != leak {
+		t.Errorf("fd %d (%s) without close-on-exec was not inherited: %v", fd, leak, before)
+	}
+	if err := MarkCloseOnExec(3); err != nil {
+		t.Fatal(err)
+	}
+	checkStdOnly(t, childFDs(t))
+}
+
+// openLeak opens a file without close-on-exec, as supervisord's parent
+// may have left one: its fd and name.
+func openLeak(t *testing.T) (int, string) {
+	t.Helper()
 	leak := filepath.Join(t.TempDir(), "leak")
 	if err := os.WriteFile(leak, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -600,26 +614,28 @@ func TestCloseOnExec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer syscall.Close(fd)
-	fds := func() map[int]string {
-		c := startHelper(t, "fds", Options{})
-		out := collect(t, c)
-		var open map[int]string
-		if err := json.Unmarshal([]byte(out.Stdout), &open); err != nil {
-			t.Fatalf("fds %q: %v", out.Stdout, err)
-		}
-		return open
+	t.Cleanup(func() { syscall.Close(fd) })
+	return fd, leak
+}
+
+// childFDs starts a child that lists its open descriptors.
+func childFDs(t *testing.T) map[int]string {
+	t.Helper()
+	out := collect(t, startHelper(t, "fds", Options{}))
+	var open map[int]string
+	if err := json.Unmarshal([]byte(out.Stdout), &open); err != nil {
+		t.Fatalf("fds %q: %v", out.Stdout, err)
 	}
-	if before := fds(); before[fd] != leak {
-		t.Errorf("fd %d (%s) without close-on-exec was not inherited: %v", fd, leak, before)
-	}
-	if err := MarkCloseOnExec(3); err != nil {
-		t.Fatal(err)
-	}
-	for n, what := range fds() {
-		// The child's runtime opens cgroup files to size GOMAXPROCS.
+	return open
+}
+
+// checkStdOnly fails for any descriptor above 2 but those the child's Go
+// runtime opens itself (cgroup files, to size GOMAXPROCS).
+func checkStdOnly(t *testing.T, open map[int]string) {
+	t.Helper()
+	for n, what := range open {
 		if n > 2 && !strings.HasPrefix(what, "/sys/fs/cgroup/") {
-			t.Errorf("child has fd %d (%s) after MarkCloseOnExec", n, what)
+			t.Errorf("child has fd %d (%s)", n, what)
 		}
 	}
 }
