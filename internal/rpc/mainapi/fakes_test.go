@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -145,6 +146,7 @@ type fakeHost struct {
 	stdin       map[string]string
 	stdinErr    error
 	remote      []string
+	late        map[string]bool // log files EnsureLogFile creates
 }
 
 func (h *fakeHost) Manager() *supervisor.Manager { return h.mgr }
@@ -204,7 +206,14 @@ func (h *fakeHost) AddGroup(ctx context.Context, g *config.Group) error {
 	return h.mgr.AddGroup(ctx, g)
 }
 
-func (h *fakeHost) EnsureLogFile(string) {}
+func (h *fakeHost) EnsureLogFile(path string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.late[path] {
+		delete(h.late, path)
+		os.WriteFile(path, nil, 0o600)
+	}
+}
 
 func (h *fakeHost) CheckCommand(p *config.Process) error {
 	h.mu.Lock()

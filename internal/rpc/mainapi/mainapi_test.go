@@ -830,6 +830,15 @@ func TestLogs(t *testing.T) {
 		t.Errorf("readProcessStderrLog = %q", got)
 	}
 	e.fault(20, "NO_FILE: "+missing.Stdout.Path, "readProcessStdoutLog", "g:missing", 0, 0)
+	// A log file the host creates late (an AUTO log during the start-up)
+	// is made to exist before it is read.
+	e.host.mu.Lock()
+	e.host.late = map[string]bool{missing.Stdout.Path: true}
+	e.host.mu.Unlock()
+	if got := e.ok("readProcessStdoutLog", "g:missing", 0, 0); got != "" {
+		t.Errorf("readProcessStdoutLog of a late log = %q, want \"\"", got)
+	}
+	os.Remove(missing.Stdout.Path)
 	e.fault(20, "NO_FILE", "readProcessStdoutLog", "g:none", 0, 0)
 	e.fault(20, "NO_FILE", "readProcessStderrLog", "g:none", "not even checked", 0)
 	e.fault(10, "BAD_NAME: g:*", "readProcessStdoutLog", "g:*", 0, 0)
