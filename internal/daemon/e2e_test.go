@@ -158,9 +158,17 @@ identifier=svtest
 
 func startDaemon(t *testing.T, bin, dir, body string) *daemonRun {
 	t.Helper()
+	return startDaemonWith(t, bin, dir, body, nil)
+}
+
+// startDaemonWith is startDaemon with files the daemon inherits as its
+// fds 3, 4, ... (without close-on-exec, as a careless parent leaves them).
+func startDaemonWith(t *testing.T, bin, dir, body string, inherit []*os.File) *daemonRun {
+	t.Helper()
 	conf := configFor(t, dir, body)
 	d := &daemonRun{t: t, dir: dir, done: make(chan struct{})}
 	d.cmd = exec.Command(bin, "-c", conf)
+	d.cmd.ExtraFiles = inherit
 	d.cmd.Dir = dir
 	// A race-enabled helper would wait 1 s at exit (GORACE atexit_sleep_ms).
 	d.cmd.Env = append(os.Environ(), helperEnv+"=", "GORACE=atexit_sleep_ms=0")
@@ -675,6 +683,47 @@ startsecs=0
 				defer d.mu.Unlock()
 				return strings.Contains(d.out.String(), "started\n")
 			})
+		})
+	}
+}
+
+// TestChildDescriptors: a program gets fds 0, 1 and 2 and nothing else,
+// neither what supervisord inherited without close-on-exec nor any of the
+// pipes of the programs started before it, under the reference (which
+// closes 3..minfds in the child) and ours (whose children fork from a
+// thread with its own small descriptor table).
+func TestChildDescriptors(t *testing.T) {
+	requireReferenceDaemon(t)
+	var body strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&body, "[program:idle%02d]\ncommand=@HELPER@\nenvironment=SUPERVISOR_GO_TEST_HELPER=\"run\"\nstartsecs=0\npriority=1\n\n", i)
+	}
+	body.WriteString(`[program:lister]
+command=/bin/sh -c "exec ls /proc/self/fd"
+startsecs=0
+autorestart=false
+priority=2
+stdout_logfile=%(here)s/lister.out
+`)
+	for _, bin := range []struct{ name, path string }{{"reference", referenceBin}, {"ours", supervisordBin}} {
+		t.Run(bin.name, func(t *testing.T) {
+			leaked, err := os.Open(os.DevNull)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer leaked.Close()
+			dir := t.TempDir()
+			d := startDaemonWith(t, bin.path, dir, body.String(), []*os.File{leaked})
+			d.waitLog(20*time.Second, `exited: lister`)
+			out, err := os.ReadFile(filepath.Join(dir, "lister.out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// ls's own descriptor for the directory it lists is the lowest
+			// free one: 3 when nothing was inherited.
+			if got := strings.Fields(string(out)); !slices.Equal(got, []string{"0", "1", "2", "3"}) {
+				t.Errorf("the program had the descriptors %q, want 0 1 2 (and ls's own 3)", got)
+			}
 		})
 	}
 }
