@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // A fork copies the parent's file descriptor table into the child, and
@@ -29,6 +30,10 @@ import (
 // never undone), so the Go scheduler runs nothing else on it and starts
 // new threads from a clean one (its template thread).
 
+// forkerWait is how long a spawn waits for the forker to be free before
+// it forks by itself.
+const forkerWait = time.Second
+
 // forker is the thread with the private table; nil until StartForker.
 var (
 	forkerMu  sync.Mutex
@@ -36,8 +41,8 @@ var (
 )
 
 type forker struct {
-	mu     sync.Mutex // one request at a time: the socket carries their fds in order
-	sock   int        // our end, in the shared table
+	turn   chan struct{} // holds one token: one request at a time, as the socket carries their fds in order
+	sock   int           // our end, in the shared table
 	reqs   chan *forkRequest
 	broken bool // a message went astray: the socket is out of step, fork directly
 }
@@ -76,7 +81,7 @@ func StartForker() error {
 	if err != nil {
 		return fmt.Errorf("forker: socketpair: %w", err)
 	}
-	f := &forker{sock: fds[0], reqs: make(chan *forkRequest)}
+	f := &forker{sock: fds[0], reqs: make(chan *forkRequest), turn: make(chan struct{}, 1)}
 	ready := make(chan error, 1)
 	go f.run(fds[1], ready)
 	if err := <-ready; err != nil {
@@ -151,8 +156,15 @@ func (f *forker) serve(sock int, r *forkRequest) {
 // forkExec is forkExec made on the forker's thread. ok is false when the
 // request could not be handed over: the caller forks by itself then.
 func (f *forker) forkExec(path string, argv []string, attr *syscall.ProcAttr) (pid, pidfd int, err error, ok bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	// A fork is over in a millisecond, but a child can hang before its
+	// exec (a chdir into a dead NFS mount), and the forker with it: then
+	// the other spawns fork by themselves rather than wait.
+	select {
+	case f.turn <- struct{}{}:
+	case <-time.After(forkerWait):
+		return 0, -1, nil, false
+	}
+	defer func() { <-f.turn }()
 	if f.broken {
 		return 0, -1, nil, false
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestForker runs the Start tests again in a test process that started
@@ -21,7 +22,7 @@ func TestForker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := "^(TestStartReference|TestExitStatus|TestSignalGroup|TestSignal|TestPipes|TestUmaskConcurrent|TestPdeathsig|TestStillborn|TestStartErrors|TestForkerDescriptors)$"
+	run := "^(TestStartReference|TestExitStatus|TestSignalGroup|TestSignal|TestPipes|TestUmaskConcurrent|TestPdeathsig|TestStillborn|TestStartErrors|TestForkerDescriptors|TestForkerBusy)$"
 	cmd := exec.Command(exe, "-test.run="+run, "-test.v")
 	cmd.Env = append(os.Environ(), forkerEnv+"=1")
 	// The test process inherits fd 3 without close-on-exec, as a
@@ -36,7 +37,7 @@ func TestForker(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the Start tests through the forker: %v\n%s", err, out)
 	}
-	for _, name := range []string{"TestStartReference", "TestPipes", "TestPdeathsig", "TestForkerDescriptors"} {
+	for _, name := range []string{"TestStartReference", "TestPipes", "TestPdeathsig", "TestForkerDescriptors", "TestForkerBusy"} {
 		if !strings.Contains(string(out), "--- PASS: "+name+" ") && !strings.Contains(string(out), "--- SKIP: "+name+" ") {
 			t.Errorf("%s did not run through the forker:\n%s", name, out)
 		}
@@ -56,4 +57,27 @@ func TestForkerDescriptors(t *testing.T) {
 		t.Errorf("no pidfd from the forker")
 	}
 	checkStdOnly(t, childFDs(t))
+}
+
+// TestForkerBusy (in the forker's run only): while the forker is stuck
+// (here: its turn is taken), a spawn waits forkerWait, then forks by
+// itself.
+func TestForkerBusy(t *testing.T) {
+	if os.Getenv(forkerEnv) == "" {
+		t.Skip("run by TestForker")
+	}
+	f := currentForker()
+	if f == nil {
+		t.Fatal("no forker")
+	}
+	f.turn <- struct{}{}
+	defer func() { <-f.turn }()
+	start := time.Now()
+	out := collect(t, startHelper(t, "output", Options{}))
+	if d := time.Since(start); d < forkerWait {
+		t.Errorf("spawned after %v, before the forker's wait of %v was over", d, forkerWait)
+	}
+	if out.Code != 0 {
+		t.Errorf("child ended with %s: %+v", out.Status, out)
+	}
 }
