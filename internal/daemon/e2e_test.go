@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supervisorgo/supervisor/xmlrpc"
 )
 
 // End-to-end tests run the real supervisord binary (built once by
@@ -726,6 +728,53 @@ stdout_logfile=%(here)s/lister.out
 			}
 		})
 	}
+}
+
+// TestRemovedGroupClosesLogs: once a group is removed
+// (removeProcessGroup, as supervisorctl update does for a changed or
+// deleted program) the daemon no longer holds its log file open.
+func TestRemovedGroupClosesLogs(t *testing.T) {
+	sockDir, err := os.MkdirTemp("", "sv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := filepath.Join(sockDir, "s.sock")
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "talker.log")
+	d := startDaemon(t, supervisordBin, dir, fmt.Sprintf(`
+[unix_http_server]
+file=%s
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[program:talker]
+command=@HELPER@
+environment=SUPERVISOR_GO_TEST_HELPER="run"
+stdout_logfile=%s
+startsecs=0
+`, sock, logPath))
+	d.waitLog(10*time.Second, `success: talker`)
+	holds := func() bool {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", d.cmd.Process.Pid))
+		for _, fd := range fds {
+			if target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", d.cmd.Process.Pid, fd.Name())); target == logPath {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor(t, 10*time.Second, "the log file open once the program wrote", holds)
+	for _, call := range []struct {
+		method string
+		args   []xmlrpc.Value
+	}{{"supervisor.stopProcess", []xmlrpc.Value{"talker"}}, {"supervisor.removeProcessGroup", []xmlrpc.Value{"talker"}}} {
+		if _, err := rpcCall(t, sock, call.method, call.args...); err != nil {
+			t.Fatalf("%s: %v", call.method, err)
+		}
+	}
+	waitFor(t, 10*time.Second, "the log file closed after removeProcessGroup", func() bool { return !holds() })
 }
 
 // TestExecPlugin: an [rpcinterface:x] section with the exec factory runs

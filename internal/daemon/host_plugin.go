@@ -112,11 +112,17 @@ func (h *host) AddProgram(ctx context.Context, group, program string, options []
 
 // RemoveProcess is plugin.Supervisor.RemoveProcess.
 func (h *host) RemoveProcess(_ context.Context, group, name string) error {
-	if h.m.Group(group) == nil {
+	g := h.m.Group(group)
+	if g == nil {
 		return &plugin.NameError{Err: plugin.ErrBadName, Name: "group: " + group}
+	}
+	var cfg *config.Process
+	if p := g.Process(name); p != nil {
+		cfg = p.Config()
 	}
 	switch err := h.m.RemoveProcess(group, name); {
 	case err == nil:
+		h.sp.forget(func(p *config.Process) bool { return p == cfg })
 		return nil
 	case errors.Is(err, supervisor.ErrStillRunning):
 		return &plugin.NameError{Err: plugin.ErrStillRunning, Name: name}

@@ -112,7 +112,13 @@ func runOnce(ctx context.Context, cfg *config.Config, e env, sigs chan os.Signal
 	ev := newHub(ctx, bus, log, sd.Identifier)
 	defer ev.close()
 	sp.events = ev
-	m := supervisor.New(supervisor.Deps{Spawner: sp, Logger: log, OnTransition: ev.transition, OnGroup: ev.group})
+	onGroup := func(name string, added bool) {
+		ev.group(name, added)
+		if !added {
+			sp.forget(func(p *config.Process) bool { return p.Group == name })
+		}
+	}
+	m := supervisor.New(supervisor.Deps{Spawner: sp, Logger: log, OnTransition: ev.transition, OnGroup: onGroup})
 	ev.m = m
 	defer sp.Close()
 	defer m.Close()

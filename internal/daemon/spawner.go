@@ -405,6 +405,27 @@ func (s *spawner) ClearLogs(p *config.Process) error {
 	return errors.Join(ks.stdout.Clear(), ks.stderr.Clear())
 }
 
+// forget closes and drops the logs of the processes match selects, once
+// they are removed (removeProcessGroup, a plugin's RemoveProcess): they
+// are stopped, and their output was read to its end before their exit
+// was reported. Without it an update that replaces a program would leave
+// the old program's log open until the next reload.
+func (s *spawner) forget(match func(*config.Process) bool) {
+	s.mu.Lock()
+	var gone []*sinks
+	for p, ks := range s.sinks {
+		if match(p) {
+			gone = append(gone, ks)
+			delete(s.sinks, p)
+		}
+	}
+	s.mu.Unlock()
+	for _, ks := range gone {
+		ks.stdout.Close()
+		ks.stderr.Close()
+	}
+}
+
 // Reopen reopens every open child log (SIGUSR2).
 func (s *spawner) Reopen() {
 	s.mu.Lock()

@@ -55,15 +55,9 @@ func (m *Manager) AddProcesses(ctx context.Context, group string, procs []*confi
 	cfg := *old.Config
 	cfg.Processes = append(slices.Clone(old.Config.Processes), procs...)
 	g := &Group{Config: &cfg, Processes: slices.Clone(old.Processes)}
-	if m.stops == nil {
-		m.stops = map[*process.Process]context.CancelFunc{}
-	}
 	added := make([]*process.Process, 0, len(procs))
 	for _, pc := range procs {
-		p := process.New(pc, process.Deps{Spawner: m.deps.Spawner, Logger: m.log, OnTransition: m.deps.OnTransition})
-		pctx, stop := context.WithCancel(m.ctx)
-		m.stops[p] = stop
-		m.wg.Go(func() { p.Run(pctx) })
+		p := m.runLocked(pc)
 		g.Processes = append(g.Processes, p)
 		added = append(added, p)
 	}
@@ -85,7 +79,7 @@ func (m *Manager) AddProcesses(ctx context.Context, group string, procs []*confi
 // removeProcessFromGroup does: ErrBadName when there is no such group or
 // process, ErrStillRunning when the process has a pid or is not in a
 // stopped state. Like AddProcesses it replaces the group. The process's
-// actor ends now if AddProcesses made it, else when the Manager closes.
+// actor ends now.
 func (m *Manager) RemoveProcess(group, name string) error {
 	m.mu.Lock()
 	old, ok := m.groups[group]

@@ -112,8 +112,8 @@ type Manager struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	// stops ends the actors of the processes added to a group by
-	// AddProcesses, when RemoveProcess removes them (members.go).
+	// stops ends the actor of each process, when RemoveGroup or
+	// RemoveProcess (members.go) removes it.
 	stops map[*process.Process]context.CancelFunc
 }
 
@@ -123,7 +123,8 @@ func New(deps Deps) *Manager {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Manager{deps: deps, log: deps.Logger, groups: map[string]*Group{}, ctx: ctx, cancel: cancel}
+	m := &Manager{deps: deps, log: deps.Logger, groups: map[string]*Group{}, ctx: ctx, cancel: cancel,
+		stops: map[*process.Process]context.CancelFunc{}}
 	m.state.Store(int32(Running))
 	return m
 }
@@ -144,9 +145,7 @@ func (m *Manager) AddGroup(ctx context.Context, cfg *config.Group) error {
 	}
 	g := &Group{Config: cfg}
 	for _, pc := range cfg.Processes {
-		p := process.New(pc, process.Deps{Spawner: m.deps.Spawner, Logger: m.log, OnTransition: m.deps.OnTransition})
-		g.Processes = append(g.Processes, p)
-		m.wg.Go(func() { p.Run(m.ctx) })
+		g.Processes = append(g.Processes, m.runLocked(pc))
 	}
 	m.groups[cfg.Name] = g
 	m.order = append(m.order, cfg.Name)
@@ -164,8 +163,18 @@ func (m *Manager) AddGroup(ctx context.Context, cfg *config.Group) error {
 	return nil
 }
 
+// runLocked makes a process and starts its actor, which runs until the
+// process is removed or the Manager closes. m.mu must be held.
+func (m *Manager) runLocked(pc *config.Process) *process.Process {
+	p := process.New(pc, process.Deps{Spawner: m.deps.Spawner, Logger: m.log, OnTransition: m.deps.OnTransition})
+	pctx, stop := context.WithCancel(m.ctx)
+	m.stops[p] = stop
+	m.wg.Go(func() { p.Run(pctx) })
+	return p
+}
+
 // RemoveGroup removes a group whose processes are all stopped
-// (supervisord.remove_process_group).
+// (supervisord.remove_process_group), and ends their actors.
 func (m *Manager) RemoveGroup(name string) error {
 	m.mu.Lock()
 	g, ok := m.groups[name]
@@ -179,7 +188,17 @@ func (m *Manager) RemoveGroup(name string) error {
 	}
 	delete(m.groups, name)
 	m.order = slices.DeleteFunc(m.order, func(n string) bool { return n == name })
+	var stops []context.CancelFunc
+	for _, p := range g.Processes {
+		stops = append(stops, m.stops[p])
+		delete(m.stops, p)
+	}
 	m.mu.Unlock()
+	for _, stop := range stops {
+		if stop != nil {
+			stop()
+		}
+	}
 	if m.deps.OnGroup != nil {
 		m.deps.OnGroup(name, false)
 	}

@@ -177,6 +177,12 @@ func TestLookupAndRemove(t *testing.T) {
 		if g := m.Group("web"); g != nil {
 			t.Errorf("group still there")
 		}
+		synctest.Wait()
+		select {
+		case <-p.Done():
+		default:
+			t.Errorf("the removed group's process actor still runs")
+		}
 		if err := m.RemoveGroup("web"); err != ErrBadName {
 			t.Errorf("RemoveGroup twice: %v", err)
 		}
