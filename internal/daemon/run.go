@@ -22,6 +22,7 @@ import (
 	"github.com/supervisorgo/supervisor/internal/rpc"
 	"github.com/supervisorgo/supervisor/internal/spawn"
 	"github.com/supervisorgo/supervisor/internal/supervisor"
+	"github.com/supervisorgo/supervisor/internal/web"
 	"github.com/supervisorgo/supervisor/plugin"
 )
 
@@ -274,15 +275,19 @@ func serve(ctx context.Context, cfg *config.Config, h *host, log *slog.Logger) (
 	}
 	streams, endStreams := context.WithCancel(ctx)
 	stream := eventstream.Handler(streams, h.events.bus, h.Identification)
-	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == eventstream.Path {
+	page := web.Handler(h.Call, h.Version(), nil)
+	webHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == eventstream.Path:
 			stream.ServeHTTP(w, r)
-			return
+		case web.Serves(r):
+			page.ServeHTTP(w, r)
+		default:
+			httpd.WriteError(w, http.StatusNotFound)
 		}
-		httpd.WriteError(w, http.StatusNotFound)
 	})
 	srv, err := httpd.Start(ctx, cfg.HTTPServers, httpd.Options{RPC: dispatcher, Log: log,
-		LogTail: logtail.Handler(tails), MainLogTail: logtail.MainHandler(h.MainLogPath), Web: web})
+		LogTail: logtail.Handler(tails), MainLogTail: logtail.MainHandler(h.MainLogPath), Web: webHandler})
 	if err != nil {
 		endStreams()
 		closeAll()
