@@ -139,11 +139,7 @@ func compareAPITranscripts(t *testing.T, ref, ours []apiStep) {
 // script against it, checks that the daemon exits after the shutdown call
 // and leaves no child behind, and returns the normalised transcript.
 func runAPIScenario(t *testing.T, name, bin, script string) []apiStep {
-	sockDir, err := os.MkdirTemp("", "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sockDir := shortDir(t)
 	dir := t.TempDir()
 	port := freeTCPPort(t)
 	token := fmt.Sprintf("%d-%s", os.Getpid(), name)

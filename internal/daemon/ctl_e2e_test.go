@@ -106,11 +106,7 @@ func TestReferenceCtlDrivesBoth(t *testing.T) {
 	transcripts := map[string]string{}
 	for _, bin := range []struct{ name, path string }{{"reference", referenceBin}, {"ours", supervisordBin}} {
 		t.Run(bin.name, func(t *testing.T) {
-			sockDir, err := os.MkdirTemp("", "svc")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { os.RemoveAll(sockDir) })
+			sockDir := shortDir(t)
 			sock := filepath.Join(sockDir, "s.sock")
 			dir := t.TempDir()
 			d := startDaemon(t, bin.path, dir, fmt.Sprintf(`

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supervisorgo/supervisor/internal/testutil"
 	"github.com/supervisorgo/supervisor/xmlrpc"
 )
 
@@ -157,6 +158,9 @@ identifier=svtest
 	}
 	return path
 }
+
+// shortDir is testutil.ShortDir.
+func shortDir(t *testing.T) string { return testutil.ShortDir(t) }
 
 func startDaemon(t *testing.T, bin, dir, body string) *daemonRun {
 	t.Helper()
@@ -590,11 +594,7 @@ func TestFastCGISocket(t *testing.T) {
 }
 
 func testFastCGISocket(t *testing.T, bin string) {
-	sockDir, err := os.MkdirTemp("", "svf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sockDir := shortDir(t)
 	sock := filepath.Join(sockDir, "fcgi.sock")
 	d := startDaemon(t, bin, t.TempDir(), fmt.Sprintf(`
 [fcgi-program:echo]
@@ -734,11 +734,7 @@ stdout_logfile=%(here)s/lister.out
 // (removeProcessGroup, as supervisorctl update does for a changed or
 // deleted program) the daemon no longer holds its log file open.
 func TestRemovedGroupClosesLogs(t *testing.T) {
-	sockDir, err := os.MkdirTemp("", "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sockDir := shortDir(t)
 	sock := filepath.Join(sockDir, "s.sock")
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "talker.log")

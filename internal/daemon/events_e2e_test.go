@@ -78,11 +78,7 @@ type eventScenario struct {
 // (listenerArgs after the output file) and body's programs.
 func startEventScenario(t *testing.T, bin, listenerKeys, listenerArgs, body string) *eventScenario {
 	t.Helper()
-	sockDir, err := os.MkdirTemp("", "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sockDir := shortDir(t)
 	dir := t.TempDir()
 	script, err := os.ReadFile("testdata/recorder.py")
 	if err != nil {

@@ -142,11 +142,7 @@ func TestThirdPartyPlugins(t *testing.T) {
 // returns the normalised transcript.
 func runThirdPartyScenario(t *testing.T, bin, script string) []apiStep {
 	t.Helper()
-	sockDir, err := os.MkdirTemp("", "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sockDir := shortDir(t)
 	dir := t.TempDir()
 	token := fmt.Sprintf("%d-thirdparty-%s", os.Getpid(), filepath.Base(bin))
 	t.Cleanup(func() {

@@ -64,16 +64,8 @@ func requireReference(t testing.TB) {
 	}
 }
 
-// shortDir returns a new directory with a path short enough for sockets.
-func shortDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "sv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
+// shortDir is testutil.ShortDir.
+func shortDir(t testing.TB) string { return testutil.ShortDir(t) }
 
 // freePort is testutil.FreePort.
 func freePort(t testing.TB) int { return testutil.FreePort(t) }
