@@ -80,7 +80,7 @@ type ui struct {
 }
 
 func (u *ui) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+	if !Serves(r) {
 		http.NotFound(w, r)
 		return
 	}
@@ -97,8 +97,6 @@ func (u *ui) serve(w http.ResponseWriter, r *http.Request) {
 	case "ok.html":
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("OK"))
-	default:
-		http.NotFound(w, r)
 	}
 }
 
