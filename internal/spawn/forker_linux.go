@@ -88,6 +88,9 @@ func StartForker() error {
 		syscall.Close(fds[0])
 		return err
 	}
+	// The forker's end, fds[1], is in its own table now; close the copy
+	// left in this one.
+	syscall.Close(fds[1])
 	theForker = f
 	return nil
 }
