@@ -148,3 +148,48 @@ func describePage(resp *http.Response, body, base string) string {
 	}
 	return strings.Join(parts, " | ")
 }
+
+// TestWebPageNeedsAuth: with a username and password the page, like the
+// API, answers 401 without them and 200 with them, as the reference's.
+func TestWebPageNeedsAuth(t *testing.T) {
+	requireReferenceDaemon(t)
+	for _, bin := range []struct{ name, path string }{{"reference", referenceBin}, {"ours", supervisordBin}} {
+		t.Run(bin.name, func(t *testing.T) {
+			port := freeTCPPort(t)
+			d := startDaemon(t, bin.path, t.TempDir(), fmt.Sprintf(`
+[inet_http_server]
+port=127.0.0.1:%d
+username=user
+password=secret
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[program:a]
+command=/bin/sleep 1000
+startsecs=0
+`, port))
+			d.waitLog(20*time.Second, `success: a`)
+			for _, tc := range []struct {
+				user, pass string
+				want       int
+			}{{"", "", http.StatusUnauthorized}, {"user", "wrong", http.StatusUnauthorized}, {"user", "secret", http.StatusOK}} {
+				req, err := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/index.html", port), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.user != "" {
+					req.SetBasicAuth(tc.user, tc.pass)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tc.want {
+					t.Errorf("GET /index.html as %q/%q: %d, want %d", tc.user, tc.pass, resp.StatusCode, tc.want)
+				}
+			}
+		})
+	}
+}
