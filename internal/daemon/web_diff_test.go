@@ -27,10 +27,8 @@ startsecs=0
 stdout_logfile=%(here)s/a.log
 
 [program:b]
-command=/bin/sh -c "exit 3"
+command=/nonexistent/program
 autostart=false
-startsecs=1
-startretries=0
 
 [group:g]
 programs=c
@@ -41,6 +39,9 @@ startsecs=0
 `
 	// The tail of a is read before a is restarted: after a restart its
 	// new output races with the clearlog that follows, in either daemon.
+	// b cannot be found, so that starting it fails the same way at once
+	// (a program that exits quickly leaves the reference in STARTING,
+	// BACKOFF or FATAL depending on its poll's timing).
 	steps := []string{
 		"/",
 		"/tail.html?processname=a",
