@@ -24,20 +24,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supervisorgo/supervisor/internal/process"
+	"github.com/supervisorgo/supervisor/internal/rpc"
 	"github.com/supervisorgo/supervisor/xmlrpc"
 )
 
 // Call makes an XML-RPC call in-process; a fault is an *xmlrpc.Fault.
 type Call func(ctx context.Context, method string, params ...xmlrpc.Value) (xmlrpc.Value, error)
-
-// The reference's fault codes the actions tell apart (xmlrpc.Faults).
-const (
-	faultNoFile              = 20
-	faultNotExecutable       = 21
-	faultSpawnError          = 50
-	faultAbnormalTermination = 40
-	faultAlreadyStarted      = 60
-)
 
 //go:embed status.html
 var statusHTML string
@@ -175,7 +168,7 @@ func (u *ui) status(w http.ResponseWriter, r *http.Request, form map[string]stri
 		}
 		rows = append(rows, row{State: strings.ToLower(statename), StateClass: stateClass(statename),
 			Description: desc, Namespec: spec, Tail: "tail.html?processname=" + quote(spec),
-			Actions: actionsFor(state, spec)})
+			Actions: actionsFor(process.State(state), spec)})
 	}
 	// The reference sorts by (group, name).
 	slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(groupName(a.Namespec), groupName(b.Namespec)) })
@@ -201,16 +194,8 @@ func groupName(spec string) string {
 	return spec + "\x00" + spec
 }
 
-// Process states, as getProcessInfo's state codes.
-const (
-	stateStopped = 0
-	stateRunning = 20
-	stateExited  = 100
-	stateFatal   = 200
-)
-
 // actionsFor is StatusView.actions_for_process; "" marks an empty slot.
-func actionsFor(state int, spec string) []action {
+func actionsFor(state process.State, spec string) []action {
 	q := quote(spec)
 	start := action{"Start", "index.html?processname=" + q + "&action=start", ""}
 	restart := action{"Restart", "index.html?processname=" + q + "&action=restart", ""}
@@ -219,9 +204,9 @@ func actionsFor(state int, spec string) []action {
 	tailOut := action{"Tail -f Stdout", "logtail/" + q, "_blank"}
 	tailErr := action{"Tail -f Stderr", "logtail/" + q + "/stderr", "_blank"}
 	switch state {
-	case stateRunning:
+	case process.Running:
 		return []action{restart, stop, clear, tailOut, tailErr}
-	case stateStopped, stateExited, stateFatal:
+	case process.Stopped, process.Exited, process.Fatal:
 		return []action{start, {}, clear, tailOut, tailErr}
 	}
 	return []action{{}, {}, clear, tailOut, tailErr}
@@ -268,16 +253,16 @@ func (u *ui) act(ctx context.Context, spec, act string) (string, error) {
 			msg := "unexpected rpc fault"
 			var f *xmlrpc.Fault
 			if errors.As(err, &f) {
-				switch f.Code {
-				case faultNoFile:
+				switch rpc.Code(f.Code) {
+				case rpc.NoFile:
 					msg = "no such file"
-				case faultNotExecutable:
+				case rpc.NotExecutable:
 					msg = "file not executable"
-				case faultAlreadyStarted:
+				case rpc.AlreadyStarted:
 					msg = "already started"
-				case faultSpawnError:
+				case rpc.SpawnError:
 					msg = "spawn error"
-				case faultAbnormalTermination:
+				case rpc.AbnormalTermination:
 					msg = "abnormal termination"
 				default:
 					msg = fmt.Sprintf("unexpected rpc fault [%d] %s", f.Code, f.String)
@@ -331,7 +316,7 @@ func (u *ui) tail(w http.ResponseWriter, r *http.Request, form map[string]string
 		switch {
 		case err == nil:
 			text, _ = v.(string)
-		case errors.As(err, &f) && f.Code == faultNoFile:
+		case errors.As(err, &f) && f.Code == int(rpc.NoFile):
 			text = "No file for " + name
 		case errors.As(err, &f):
 			text = fmt.Sprintf("ERROR: unexpected rpc fault [%d] %s", f.Code, f.String)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supervisorgo/supervisor/internal/process"
 	"github.com/supervisorgo/supervisor/xmlrpc"
 )
 
@@ -49,15 +50,15 @@ func TestActionsForState(t *testing.T) {
 		return out
 	}
 	for _, tc := range []struct {
-		state int
+		state process.State
 		want  []string
 	}{
-		{stateRunning, []string{"Restart", "Stop", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
-		{stateStopped, []string{"Start", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
-		{stateExited, []string{"Start", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
-		{stateFatal, []string{"Start", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
-		{10, []string{"", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}}, // STARTING
-		{30, []string{"", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}}, // BACKOFF
+		{process.Running, []string{"Restart", "Stop", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
+		{process.Stopped, []string{"Start", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
+		{process.Exited, []string{"Start", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
+		{process.Fatal, []string{"Start", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
+		{process.Starting, []string{"", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
+		{process.Backoff, []string{"", "", "Clear Log", "Tail -f Stdout", "Tail -f Stderr"}},
 	} {
 		if got := names(actionsFor(tc.state, "g:p")); !slices.Equal(got, tc.want) {
 			t.Errorf("state %d: %q, want %q", tc.state, got, tc.want)
